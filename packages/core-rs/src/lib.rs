@@ -13,3 +13,5 @@ pub fn pidfd_open(pid: i32) -> napi::Result<i32> {
     }
     Ok(fd as i32)
 }
+
+pub mod bpf;
