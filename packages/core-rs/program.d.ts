@@ -162,6 +162,8 @@ export interface InitProgram {
   sessionKeyring: boolean;
   /** Absolute host path of exec.fifo; the init blocks opening it for write until `start`. Absent for `exec`. */
   execFifo?: string;
+  /** Hooks the init runs itself in the container's mount namespace after mounts, before pivot_root (createContainer, runtime-spec config.md#createContainer-hooks). */
+  createContainerHooks: HookOp[];
   /** Hooks the init runs itself inside the container after start, before execve (startContainer). */
   startContainerHooks: HookOp[];
   process: ProcessProgram;
