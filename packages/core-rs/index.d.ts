@@ -9,5 +9,45 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/**
+ * BPF_PROG_ATTACH with attach type BPF_CGROUP_DEVICE: attaches `progFd` to
+ * the cgroup2 directory open as `cgroupFd`. `flags` are BPF_F_ALLOW_OVERRIDE
+ * (1) / BPF_F_ALLOW_MULTI (2) / BPF_F_REPLACE (4).
+ */
+export declare function bpfProgAttachCgroupDevice(progFd: number, cgroupFd: number, flags: number): void
+
+/**
+ * BPF_PROG_DETACH of program `progFd` (attach type BPF_CGROUP_DEVICE) from
+ * the cgroup2 directory open as `cgroupFd`.
+ */
+export declare function bpfProgDetachCgroupDevice(progFd: number, cgroupFd: number): void
+
+/** BPF_PROG_GET_FD_BY_ID: an fd for an attached program (to detach it). */
+export declare function bpfProgGetFdById(id: number): number
+
+/**
+ * BPF_PROG_LOAD of a BPF_PROG_TYPE_CGROUP_DEVICE program. `insns` holds
+ * raw eBPF instructions (8 bytes each, host byte order). Returns the program
+ * fd (O_CLOEXEC, as every bpf(2) fd). On a verifier rejection the message
+ * includes the verifier log.
+ */
+export declare function bpfProgLoadCgroupDevice(insns: Buffer, license: string): number
+
+/**
+ * BPF_PROG_QUERY: ids of the BPF_CGROUP_DEVICE programs attached directly to
+ * the cgroup2 directory open as `cgroupFd` (not inherited ones).
+ */
+export declare function bpfProgQueryCgroupDevice(cgroupFd: number): Array<number>
+
+/**
+ * eventfd(2) with EFD_CLOEXEC, for cgroup v1 notifications: memory
+ * oom_control events are registered by writing "<eventfd> <fd of
+ * memory.oom_control>" to cgroup.event_control
+ * (Documentation/admin-guide/cgroup-v1/memory.rst §9, §10). The kernel also
+ * signals it when the cgroup is removed. Lives here because this file is the
+ * cgroups part of the crate.
+ */
+export declare function cgroupEventfd(): number
+
 /** pidfd_open(2): a file descriptor that refers to process `pid`. */
 export declare function pidfdOpen(pid: number): number

@@ -773,6 +773,12 @@ if (
   }
 }
 
-const { pidfdOpen } = nativeBinding
+const { bpfProgAttachCgroupDevice, bpfProgDetachCgroupDevice, bpfProgGetFdById, bpfProgLoadCgroupDevice, bpfProgQueryCgroupDevice, cgroupEventfd, pidfdOpen } = nativeBinding
+export { bpfProgAttachCgroupDevice }
+export { bpfProgDetachCgroupDevice }
+export { bpfProgGetFdById }
+export { bpfProgLoadCgroupDevice }
+export { bpfProgQueryCgroupDevice }
+export { cgroupEventfd }
 export { pidfdOpen }
 export const __napiBindingTarget = __napiLoadedBindingTarget
