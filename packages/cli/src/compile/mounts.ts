@@ -1,0 +1,106 @@
+/**
+ * mounts[] → MountOp[] (config.md "Mounts", runc libcontainer/specconv
+ * parseMountOptions): option strings become MS_* flags, propagation flags and
+ * a data string; bind mounts with other flags get a remount, because
+ * mount(2) ignores those flags on the initial MS_BIND.
+ */
+import path from 'node:path';
+import type { MountOp } from '@oci/core/program';
+import type { Spec } from '../spec-types.ts';
+import { MS } from './constants.ts';
+import { CompileError } from './error.ts';
+
+/** option → [clear?, flag] as runc's mountFlags table. */
+const FLAGS: Record<string, [boolean, number]> = {
+  acl: [false, MS.POSIXACL], async: [true, MS.SYNCHRONOUS], atime: [true, MS.NOATIME], bind: [false, MS.BIND],
+  defaults: [false, 0], dev: [true, MS.NODEV], diratime: [true, MS.NODIRATIME], dirsync: [false, MS.DIRSYNC],
+  exec: [true, MS.NOEXEC], iversion: [false, MS.I_VERSION], lazytime: [false, MS.LAZYTIME], loud: [true, MS.SILENT],
+  mand: [false, MS.MANDLOCK], noacl: [true, MS.POSIXACL], noatime: [false, MS.NOATIME], nodev: [false, MS.NODEV],
+  nodiratime: [false, MS.NODIRATIME], noexec: [false, MS.NOEXEC], noiversion: [true, MS.I_VERSION],
+  nolazytime: [true, MS.LAZYTIME], nomand: [true, MS.MANDLOCK], norelatime: [true, MS.RELATIME],
+  nostrictatime: [true, MS.STRICTATIME], nosuid: [false, MS.NOSUID], nosymfollow: [false, MS.NOSYMFOLLOW],
+  rbind: [false, MS.BIND | MS.REC], relatime: [false, MS.RELATIME], remount: [false, MS.REMOUNT],
+  ro: [false, MS.RDONLY], rw: [true, MS.RDONLY], silent: [false, MS.SILENT], strictatime: [false, MS.STRICTATIME],
+  suid: [true, MS.NOSUID], sync: [false, MS.SYNCHRONOUS],
+};
+
+export const PROPAGATION: Record<string, number> = {
+  private: MS.PRIVATE, rprivate: MS.PRIVATE | MS.REC, shared: MS.SHARED, rshared: MS.SHARED | MS.REC,
+  slave: MS.SLAVE, rslave: MS.SLAVE | MS.REC, unbindable: MS.UNBINDABLE, runbindable: MS.UNBINDABLE | MS.REC,
+};
+
+/** Recursive mount attributes (mount_setattr(2)) and id-mapped mounts are not implemented yet: refuse them rather than ignore them. */
+const UNSUPPORTED = new Set(['rro', 'rrw', 'rnosuid', 'rsuid', 'rnodev', 'rdev', 'rnoexec', 'rexec', 'rnodiratime',
+  'rdiratime', 'rrelatime', 'rnorelatime', 'rnoatime', 'ratime', 'rstrictatime', 'rnostrictatime', 'rnosymfollow',
+  'rsymfollow', 'idmap', 'ridmap', 'tmpcopyup']);
+
+// Flags that need a remount after MS_BIND to take effect (mount(2) "Creating a bind mount").
+const REMOUNT_MASK = ~(MS.BIND | MS.REC | MS.REMOUNT);
+
+export interface ParsedOptions { flags: number; propagation: number[]; data: string[] }
+
+export function parseMountOptions(options: string[] = [], pointer = '/mounts/0/options'): ParsedOptions {
+  let flags = 0;
+  const propagation: number[] = [];
+  const data: string[] = [];
+  options.forEach((opt, i) => {
+    if (UNSUPPORTED.has(opt)) throw new CompileError(`${pointer}/${i}`, `mount option "${opt}" is not supported by oci-ts yet`, 'EUNSUPPORTED');
+    const f = FLAGS[opt];
+    if (f) { flags = f[0] ? flags & ~f[1] : flags | f[1]; return; }
+    const p = PROPAGATION[opt];
+    if (p !== undefined) { propagation.push(p); return; }
+    data.push(opt);
+  });
+  return { flags, propagation, data };
+}
+
+export interface MountContext {
+  bundle: string;
+  /** Whether a host path is a directory (bind sources); injectable for tests. */
+  isDirectory: (hostPath: string) => boolean;
+}
+
+export function compileMounts(spec: Spec, ctx: MountContext): MountOp[] {
+  return (spec.mounts ?? []).map((m, i) => {
+    const p = `/mounts/${i}`;
+    if (typeof m.destination !== 'string' || !m.destination.startsWith('/')) {
+      throw new CompileError(`${p}/destination`, `mount destination must be an absolute path: "${m.destination}"`);
+    }
+    if (m.uidMappings?.length || m.gidMappings?.length) throw new CompileError(`${p}/uidMappings`, 'id-mapped mounts are not supported by oci-ts yet', 'EUNSUPPORTED');
+    const opts = parseMountOptions(m.options, `${p}/options`);
+    const type = m.type ?? '';
+    const isBind = type === 'bind' || (opts.flags & MS.BIND) !== 0;
+    let flags = opts.flags | (isBind ? MS.BIND : 0);
+    let source = m.source ?? '';
+    let createAs: 'dir' | 'file' = 'dir';
+    let remountFlags = 0;
+    if (isBind) {
+      if (!source) throw new CompileError(`${p}/source`, 'a bind mount needs a source');
+      // runc resolves a relative bind source against the bundle directory.
+      if (!path.isAbsolute(source)) source = path.resolve(ctx.bundle, source);
+      createAs = ctx.isDirectory(source) ? 'dir' : 'file';
+      if (flags & REMOUNT_MASK) remountFlags = MS.BIND | MS.REMOUNT | (flags & ~MS.REC & ~MS.REMOUNT);
+      // The initial bind carries only MS_BIND|MS_REC; the rest is applied by the remount.
+      flags &= MS.BIND | MS.REC;
+    }
+    return {
+      source,
+      destination: path.posix.normalize(m.destination),
+      fstype: isBind ? 'bind' : type,
+      flags,
+      propagation: opts.propagation,
+      data: opts.data.join(','),
+      remountFlags,
+      createAs,
+    };
+  });
+}
+
+export function compileRootfsPropagation(spec: Spec): number {
+  const p = spec.linux?.rootfsPropagation;
+  // runc's default: make / a recursive slave so nothing propagates back to the host.
+  if (!p) return MS.SLAVE | MS.REC;
+  const v = PROPAGATION[p];
+  if (v === undefined) throw new CompileError('/linux/rootfsPropagation', `unknown propagation "${p}"`);
+  return v;
+}

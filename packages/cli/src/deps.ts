@@ -1,0 +1,76 @@
+/**
+ * Lazy, feature-detected access to the sibling packages. Each is imported only
+ * by the commands that need it (fast start for `state`, `list`, `kill`), and a
+ * missing function is reported with a clear error instead of being skipped:
+ * oci-ts never runs a container with less confinement than its config asks.
+ */
+import { OciError } from './errors.ts';
+import type { Spec } from './spec-types.ts';
+import type { SeccompCompiler } from './compile/seccomp.ts';
+
+type AnyFn = (...args: any[]) => any;
+type Module = Record<string, unknown>;
+
+async function load(name: string): Promise<Module> {
+  try {
+    switch (name) {
+      // Literal specifiers so the bundler sees (and can split) each import.
+      case '@oci/spec': return (await import('@oci/spec')) as unknown as Module;
+      case '@oci/seccomp': return (await import('@oci/seccomp')) as unknown as Module;
+      case '@oci/cgroups': return (await import('@oci/cgroups')) as unknown as Module;
+      case '@oci/core': return (await import('@oci/core')) as unknown as Module;
+    }
+  } catch (e) {
+    throw new OciError('EDEPENDENCY', `cannot load ${name}: ${(e as Error).message}`, { cause: e });
+  }
+  throw new OciError('EDEPENDENCY', `unknown module ${name}`);
+}
+
+export async function optionalFn<T extends AnyFn>(mod: string, fn: string): Promise<T | undefined> {
+  let m: Module;
+  try { m = await load(mod); } catch { return undefined; }
+  const f = m[fn];
+  return typeof f === 'function' ? (f as T) : undefined;
+}
+
+export async function requireFn<T extends AnyFn>(mod: string, fn: string, why: string): Promise<T> {
+  const m = await load(mod);
+  const f = m[fn];
+  if (typeof f !== 'function') throw new OciError('EDEPENDENCY', `${why}: ${mod} does not provide ${fn}() yet`);
+  return f as T;
+}
+
+/** @oci/spec parseConfig when available; otherwise JSON.parse plus the compiler's own checks. */
+export async function parseConfigText(text: string): Promise<Spec> {
+  const parse = await optionalFn<(t: string) => Spec>('@oci/spec', 'parseConfig');
+  if (parse) return parse(text);
+  try {
+    return JSON.parse(text) as Spec;
+  } catch (e) {
+    throw new OciError('EJSON', `config.json: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+export async function seccompCompiler(): Promise<SeccompCompiler | undefined> {
+  return optionalFn<SeccompCompiler>('@oci/seccomp', 'compile');
+}
+
+/** The subset of @oci/cgroups' Manager the lifecycle uses. */
+export interface CgroupManager {
+  apply(pid: number): void;
+  set(resources: Record<string, unknown>): void;
+  destroy(): Promise<void>;
+  paths(): Record<string, string>;
+  killAll?(signal: number): Promise<void>;
+  freeze?(): Promise<void>;
+  thaw?(): Promise<void>;
+}
+
+export async function cgroupManager(opts: { id: string; cgroupsPath?: string; systemd?: boolean; resources?: Record<string, unknown> }): Promise<CgroupManager> {
+  const create = await requireFn<(o: typeof opts) => CgroupManager>('@oci/cgroups', 'createManager', 'cgroups are configured (linux.resources / linux.cgroupsPath)');
+  return create(opts);
+}
+
+export async function core(): Promise<Module> {
+  return load('@oci/core');
+}
