@@ -1,0 +1,97 @@
+// Schema validation with the validators ajv compiled at build time
+// (src/generated/validators.ts): no schema is compiled at run time.
+import { validateConfigSchema, validateFeaturesSchema, validateStateSchema } from './generated/validators.ts';
+import { integers, type IntegerNode } from './generated/integers.ts';
+import { describe, fromSchemaErrors, integerAt, type Problem, type SchemaError } from './problem.ts';
+import { fieldName, join } from './pointer.ts';
+import type { BigLiteral } from './json.ts';
+
+export interface ValidationResult {
+  valid: boolean;
+  problems: Problem[];
+}
+
+type Validator = ((data: unknown) => boolean) & { errors?: SchemaError[] | null };
+type Kind = 'config' | 'state' | 'features';
+const validators: Record<Kind, Validator> = {
+  config: validateConfigSchema as Validator,
+  state: validateStateSchema as Validator,
+  features: validateFeaturesSchema as Validator,
+};
+const ROOT: Record<Kind, string> = { config: 'config', state: 'state', features: 'features' };
+
+/** Validates config.json content against the runtime-spec schema (types, enums, ranges, required fields). */
+export function validateConfig(value: unknown): ValidationResult {
+  return validateDocument('config', value);
+}
+
+/** Validates a container state (runtime-spec "State", what `state` prints). */
+export function validateState(value: unknown): ValidationResult {
+  return validateDocument('state', value);
+}
+
+/** Validates a features document (what `features` prints). */
+export function validateFeatures(value: unknown): ValidationResult {
+  return validateDocument('features', value);
+}
+
+/**
+ * @param big literals the JSON text held that a double cannot represent exactly
+ *   (from scanJson); bigint values found in `value` itself are added to them.
+ */
+export function validateDocument(kind: Kind, value: unknown, big?: Map<string, BigLiteral>): ValidationResult {
+  let data = value;
+  let bigs = big;
+  if (containsBigint(value)) {
+    bigs = new Map(big);
+    data = toNumbers(value, '', bigs);
+  }
+  const validate = validators[kind];
+  const trie = integers[kind];
+  const ok = validate(data);
+  let problems = ok ? [] : fromSchemaErrors(validate.errors ?? [], data, trie, ROOT[kind]);
+  if (bigs?.size) problems = checkBigLiterals(bigs, problems, trie, ROOT[kind]);
+  return { valid: problems.length === 0, problems };
+}
+
+/**
+ * Exact range checks for literals above 2^53: ajv compared doubles, so
+ * 18446744073709551616 (2^64, out of range) looked equal to the uint64 maximum.
+ */
+function checkBigLiterals(bigs: Map<string, BigLiteral>, problems: Problem[], trie: IntegerNode, root: string): Problem[] {
+  const out = problems.slice();
+  for (const [pointer, lit] of bigs) {
+    const k = integerAt(trie, pointer);
+    if (!k) continue; // not an integer field: the schema already reported the wrong type
+    const field = fieldName(pointer, root);
+    const drop = () => { for (let i = out.length - 1; i >= 0; i--) if (out[i].pointer === pointer && /^SCHEMA_(MINIMUM|MAXIMUM|TYPE)$/.test(out[i].code)) out.splice(i, 1); };
+    if (!lit.integerLiteral) {
+      drop();
+      out.push({ pointer, code: 'NUMBER_NOT_EXACT', value: lit.raw, message: `${field} must be written as a plain integer (${k.$}): ${lit.raw} is above 2^53 and cannot be read exactly in fraction or exponent form` });
+      continue;
+    }
+    const n = BigInt(lit.raw);
+    drop();
+    if (k.min !== undefined && n < BigInt(k.min)) out.push({ pointer, code: 'SCHEMA_MINIMUM', value: n, message: `${field} must be >= ${k.min} (${k.$}), found ${describe(n)}` });
+    else if (k.max !== undefined && n > BigInt(k.max)) out.push({ pointer, code: 'SCHEMA_MAXIMUM', value: n, message: `${field} must be <= ${k.max} (${k.$}), found ${describe(n)}` });
+  }
+  return out;
+}
+
+function containsBigint(v: unknown): boolean {
+  if (typeof v === 'bigint') return true;
+  if (v === null || typeof v !== 'object') return false;
+  if (Array.isArray(v)) { for (const x of v) if (containsBigint(x)) return true; return false; }
+  for (const k in v as Record<string, unknown>) if (containsBigint((v as Record<string, unknown>)[k])) return true;
+  return false;
+}
+
+/** A copy with bigint -> number (for ajv), recording the exact literals. */
+function toNumbers(v: unknown, ptr: string, bigs: Map<string, BigLiteral>): unknown {
+  if (typeof v === 'bigint') { bigs.set(ptr, { raw: v.toString(), integerLiteral: true }); return Number(v); }
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) return v.map((x, i) => toNumbers(x, ptr + '/' + i, bigs));
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) out[k] = toNumbers((v as Record<string, unknown>)[k], join(ptr, k), bigs);
+  return out;
+}
