@@ -92,7 +92,7 @@ export class StateStore {
       text = fs.readFileSync(this.statePath(id), 'utf8');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') {
-        throw new OciError('ENOTEXIST', 'container does not exist', { cause: e });
+        throw new OciError('ENOTEXIST', 'container does not exist');
       }
       throw e;
     }

@@ -1,0 +1,46 @@
+/**
+ * Cgroup glue for the lifecycle: whether a config needs a cgroup manager,
+ * and destroying a container's cgroups from the saved paths.
+ */
+import fs from 'node:fs';
+import { optionalFn } from '../deps.ts';
+import type { CgroupManager } from '../deps.ts';
+import { sleep } from '../proc.ts';
+import type { Spec } from '../spec-types.ts';
+
+export function needsCgroups(spec: Spec): boolean {
+  const r = spec.linux?.resources;
+  return !!spec.linux?.cgroupsPath || (!!r && Object.keys(r).length > 0);
+}
+
+/** Removes the container's cgroup directories (ours only: the saved paths). */
+export async function destroyCgroups(paths: Record<string, string>): Promise<void> {
+  if (!paths || Object.keys(paths).length === 0) return;
+  const load = await optionalFn<(p: Record<string, string>) => CgroupManager>('@oci/cgroups', 'loadManager');
+  if (load) {
+    try { await load(paths).destroy(); return; } catch { /* fall back to rmdir below */ }
+  }
+  // rmdir(2) on a cgroup directory removes it once it has no tasks; retry briefly while the last task exits.
+  for (const dir of new Set(Object.values(paths))) {
+    for (let i = 0; i < 50; i++) {
+      try { fs.rmdirSync(dir); break; } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') break;
+        if (code !== 'EBUSY' || i === 49) throw e;
+        await sleep(10);
+      }
+    }
+  }
+}
+
+/** Pids in the container's cgroup (for kill --all), from whichever controller is saved. */
+export function cgroupPids(paths: Record<string, string>): number[] {
+  const order = ['pids', 'freezer', 'memory', 'devices', 'cpu', '', 'unified'];
+  const keys = [...order.filter((k) => k in paths), ...Object.keys(paths)];
+  for (const k of keys) {
+    try {
+      return fs.readFileSync(`${paths[k]}/cgroup.procs`, 'utf8').split('\n').filter(Boolean).map(Number);
+    } catch { /* try the next */ }
+  }
+  return [];
+}

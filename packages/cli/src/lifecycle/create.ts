@@ -1,0 +1,264 @@
+/**
+ * `create` (runtime.md "Lifecycle" steps 1-5, runc create): validate the
+ * bundle, compile the config into an init program, start the init through
+ * @oci/core, answer its protocol requests (id maps, cgroups, createRuntime
+ * hooks), record state.json and the pid file. The init then blocks on
+ * exec.fifo until `start`.
+ *
+ * A create that fails at any step undoes everything it did (design.md
+ * "State and concurrency"): the init is killed and reaped, the cgroups,
+ * fifo, pid file and state directory removed.
+ */
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import type { InitProgram } from '@oci/core/program';
+import { compileProgram } from '../compile/index.ts';
+import { rfc3339Nano, ociState } from '../container.ts';
+import { cgroupManager, core, parseConfigText, seccompCompiler, type CgroupManager } from '../deps.ts';
+import { OciError } from '../errors.ts';
+import { runHooks } from '../hooks.ts';
+import { runProtocol, SyncChannel } from '../init-protocol.ts';
+import type { Logger } from '../log.ts';
+import { procStat, waitGone } from '../proc.ts';
+import type { Spec } from '../spec-types.ts';
+import type { SavedState, StateStore } from '../state.ts';
+import { destroyCgroups, needsCgroups } from './cgroup.ts';
+import { childFailStep, maybeFail } from './fail-at.ts';
+
+export interface CreateOptions {
+  store: StateStore;
+  id: string;
+  /** Bundle directory (absolute or relative to cwd). */
+  bundle: string;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  logger: Logger;
+  pidFile?: string;
+  consoleSocket?: string;
+  noPivot?: boolean;
+  noNewKeyring?: boolean;
+  preserveFds?: number;
+  systemdCgroup?: boolean;
+  stdio?: [number, number, number];
+  /** `run` in the foreground: it will reap the init itself (and may use a console of its own). */
+  foreground?: boolean;
+  /** `run` in the foreground with a terminal: the fd of the socket the pty master is sent to. */
+  consoleSocketFd?: number;
+}
+
+export interface Created {
+  state: SavedState;
+  spec: Spec;
+  /** The pid spawnInit returned (stage 1; equal to state.pid without a pid namespace). */
+  stage1Pid: number;
+  /** Resolves when stage 1 has been reaped (its exit status). */
+  stage1Exit: Promise<{ exitCode: number | null; signal: number | null }> | undefined;
+}
+
+type WaitPid = (pid: number) => Promise<{ exitCode: number | null; signal: number | null }>;
+
+async function readBundleConfig(bundle: string): Promise<Spec> {
+  let text: string;
+  try {
+    text = fs.readFileSync(path.join(bundle, 'config.json'), 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      throw new OciError('ENOCONFIG', `${fs.existsSync(bundle) ? `${path.join(bundle, 'config.json')}` : bundle}: no such file or directory`, { cause: e });
+    }
+    throw new OciError('ENOCONFIG', `reading ${path.join(bundle, 'config.json')}: ${(e as Error).message}`, { cause: e });
+  }
+  return parseConfigText(text);
+}
+
+function mkfifo(p: string): void {
+  // Node has no mkfifo(3); coreutils' mkfifo is on every Debian system.
+  execFileSync('mkfifo', ['-m', '0622', p], { stdio: 'ignore' });
+}
+
+async function connectConsole(p: string): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const s = net.createConnection({ path: p });
+    s.once('connect', () => resolve(s));
+    s.once('error', (e) => reject(new OciError('ECONSOLE', `connecting to console socket ${p}: ${e.message}`, { cause: e })));
+  });
+}
+
+function socketFd(s: net.Socket): number {
+  const fd = (s as unknown as { _handle?: { fd?: number } })._handle?.fd;
+  if (typeof fd !== 'number' || fd < 0) throw new OciError('ECONSOLE', 'console socket has no file descriptor');
+  return fd;
+}
+
+export async function create(o: CreateOptions): Promise<Created> {
+  const { store, id, logger, env } = o;
+  const bundle = path.resolve(o.cwd, o.bundle);
+  const cleanup: Array<() => Promise<void> | void> = [];
+  let stage1Pid = 0;
+  let initPid = 0;
+  let stage1Exit: Created['stage1Exit'];
+  let channel: SyncChannel | undefined;
+  let consoleSock: net.Socket | undefined;
+
+  try {
+    if (o.systemdCgroup) throw new OciError('ESYSTEMD', 'systemd cgroup driver (--systemd-cgroup) is not supported by oci-ts yet');
+    maybeFail(env, 'config');
+    const spec = await readBundleConfig(bundle);
+    const terminal = !!spec.process?.terminal;
+    if (terminal && !o.consoleSocket && o.consoleSocketFd === undefined) {
+      throw new OciError('ECONSOLE', 'cannot allocate tty if oci-ts will detach without setting console socket');
+    }
+    if (!terminal && o.consoleSocket) throw new OciError('ECONSOLE', 'cannot use console socket if oci-ts will not detach or allocate tty');
+
+    // The id is checked before anything is compiled, as runc does.
+    maybeFail(env, 'state-dir');
+    store.createDir(id);
+    cleanup.push(() => store.remove(id));
+
+    maybeFail(env, 'compile');
+    const fifo = store.fifoPath(id);
+    const program: InitProgram & { debugFailStep?: string } = compileProgram(spec, {
+      bundle,
+      execFifo: fifo,
+      noPivot: o.noPivot,
+      noNewKeyring: o.noNewKeyring,
+      preserveFds: o.preserveFds ?? 0,
+      seccompCompiler: spec.linux?.seccomp ? await seccompCompiler() : undefined,
+    });
+    const failStep = childFailStep(env);
+    if (failStep) program.debugFailStep = failStep;
+
+    maybeFail(env, 'fifo');
+    mkfifo(fifo);
+
+    let manager: CgroupManager | undefined;
+    if (needsCgroups(spec)) {
+      maybeFail(env, 'cgroup');
+      manager = await cgroupManager({ id, cgroupsPath: spec.linux?.cgroupsPath, systemd: false, resources: spec.linux?.resources });
+      const m = manager;
+      cleanup.push(() => m.destroy());
+    }
+
+    const state: SavedState = {
+      ociVersion: spec.ociVersion,
+      id,
+      phase: 'creating',
+      pid: 0,
+      pidStartTime: '',
+      bundle,
+      rootfs: program.rootfs.path,
+      created: rfc3339Nano(),
+      owner: '',
+      cgroupPaths: {},
+      hooks: { poststart: spec.hooks?.poststart, poststop: spec.hooks?.poststop },
+      pidNamespace: program.namespaces.some((n) => n.type === 'pid' && !n.path),
+    };
+    if (spec.annotations) state.annotations = spec.annotations;
+
+    const c = await core();
+    const spawnInit = c.spawnInit as undefined | ((opts: unknown) => { pid: number; syncFd: number });
+    const waitPid = c.waitPid as undefined | WaitPid;
+    if (typeof spawnInit !== 'function' || typeof waitPid !== 'function') {
+      throw new OciError('EDEPENDENCY', 'the @oci/core executor (spawnInit, waitPid) is not available yet');
+    }
+
+    let consoleSocketFd = o.consoleSocketFd;
+    if (o.consoleSocket) {
+      maybeFail(env, 'console-socket');
+      consoleSock = await connectConsole(path.resolve(o.cwd, o.consoleSocket));
+      consoleSocketFd = socketFd(consoleSock);
+    }
+
+    maybeFail(env, 'spawn');
+    const preserve = Array.from({ length: o.preserveFds ?? 0 }, (_, i) => 3 + i);
+    const spawned = spawnInit({
+      program: JSON.stringify(program),
+      stdio: o.stdio ?? [0, 1, 2],
+      preserveFds: preserve,
+      ...(consoleSocketFd !== undefined ? { consoleSocketFd } : {}),
+    });
+    stage1Pid = spawned.pid;
+    stage1Exit = waitPid(stage1Pid);
+    stage1Exit.catch(() => {});
+    channel = new SyncChannel(spawned.syncFd);
+    state.stage1Pid = stage1Pid;
+    // Written before the first protocol step so that a SIGKILLed create can be cleaned by `delete --force`.
+    store.write(id, state);
+    logger.debug('init spawned', { id, pid: stage1Pid });
+
+    await runProtocol(channel, {
+      idmap: (pid) => {
+        maybeFail(env, 'idmap-write');
+        const m = program.idMapping!;
+        // user_namespaces(7): setgroups must be written before gid_map.
+        fs.writeFileSync(`/proc/${pid}/setgroups`, m.setgroups);
+        fs.writeFileSync(`/proc/${pid}/uid_map`, m.uidMap);
+        fs.writeFileSync(`/proc/${pid}/gid_map`, m.gidMap);
+      },
+      pid: (pid) => {
+        initPid = pid;
+        state.pid = pid;
+        state.pidStartTime = procStat(pid)?.startTime ?? '';
+        if (manager) {
+          maybeFail(env, 'cgroup-apply');
+          manager.apply(pid);
+          if (spec.linux?.resources) manager.set(spec.linux.resources);
+          state.cgroupPaths = manager.paths();
+        }
+        store.write(id, state);
+        return ociState(state, 'creating');
+      },
+      createRuntime: async () => {
+        maybeFail(env, 'prestart');
+        const stateJson = JSON.stringify(ociState(state, 'creating'));
+        // runtime.md: prestart (deprecated) then createRuntime, in the runtime namespace.
+        await runHooks('prestart', spec.hooks?.prestart, stateJson);
+        await runHooks('createRuntime', spec.hooks?.createRuntime, stateJson);
+      },
+    });
+    channel.close();
+    channel = undefined;
+
+    maybeFail(env, 'state-write');
+    state.phase = 'created';
+    store.write(id, state);
+    if (o.pidFile) {
+      maybeFail(env, 'pid-file');
+      const pf = path.resolve(o.cwd, o.pidFile);
+      writePidFile(pf, initPid);
+      cleanup.push(() => fs.rmSync(pf, { force: true }));
+    }
+    consoleSock?.destroy();
+    // Stage 1 exits right after the pid step when it forked the init; reap it so no zombie is left.
+    if (stage1Pid !== initPid) await stage1Exit;
+    logger.debug('container created', { id, pid: initPid });
+    return { state, spec, stage1Pid, stage1Exit };
+  } catch (err) {
+    channel?.close();
+    consoleSock?.destroy();
+    await undo(cleanup, stage1Pid, initPid, stage1Exit, logger);
+    throw err;
+  }
+}
+
+function writePidFile(p: string, pid: number): void {
+  // runc writes the pid file atomically (tmp + rename) so readers never see it empty.
+  const tmp = path.join(path.dirname(p), `.${path.basename(p)}.${process.pid}`);
+  fs.writeFileSync(tmp, String(pid), { mode: 0o644 });
+  fs.renameSync(tmp, p);
+}
+
+async function undo(cleanup: Array<() => Promise<void> | void>, stage1Pid: number, initPid: number, stage1Exit: Created['stage1Exit'], logger: Logger) {
+  for (const pid of [initPid, stage1Pid]) {
+    if (pid > 0) { try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ } }
+  }
+  if (stage1Exit) await stage1Exit.catch(() => {});
+  if (initPid && initPid !== stage1Pid) await waitGone(initPid, undefined, 5000);
+  for (const fn of cleanup.reverse()) {
+    try { await fn(); } catch (e) { logger.warn(`cleanup after failed create: ${(e as Error).message}`); }
+  }
+}
+
+export { destroyCgroups };

@@ -1,0 +1,55 @@
+/**
+ * `delete [--force] ID` (runtime.md "Operations: Delete", runc delete): a
+ * stopped or created container is removed; a running or paused one only with
+ * --force (SIGKILL to every process, then removal). Removal: wait for the init
+ * to be gone, destroy the cgroups, run poststop hooks (warnings only,
+ * runtime.md step 12), remove the state directory.
+ */
+import fs from 'node:fs';
+import { ociState, statusOf } from '../container.ts';
+import { OciError } from '../errors.ts';
+import { runHooksCollect } from '../hooks.ts';
+import type { Logger } from '../log.ts';
+import { waitGone } from '../proc.ts';
+import type { StateStore } from '../state.ts';
+import { cgroupPids, destroyCgroups } from './cgroup.ts';
+
+export async function deleteContainer(store: StateStore, id: string, force: boolean, logger: Logger): Promise<void> {
+  const release = store.lock(id);
+  try {
+    let s;
+    try {
+      s = store.read(id);
+    } catch (e) {
+      // A create killed before its first state write leaves a bare directory: runc removes it too.
+      if ((e as OciError).code === 'ENOTEXIST' && store.exists(id)) {
+        store.remove(id);
+        if (force) return;
+      }
+      if (force && (e as OciError).code === 'ENOTEXIST') return;
+      throw e;
+    }
+    const status = statusOf(store, s);
+    if ((status === 'running' || status === 'paused' || status === 'creating') && !force) {
+      throw new OciError('ENOTSTOPPED', `cannot delete container ${id} that is not stopped: ${status}`);
+    }
+    if (status !== 'stopped') {
+      for (const pid of cgroupPids(s.cgroupPaths ?? {})) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+      // A frozen cgroup's tasks cannot die until thawed (cgroup v1 freezer).
+      thaw(s.cgroupPaths ?? {});
+      for (const pid of [s.pid, s.stage1Pid ?? 0]) if (pid > 0) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+      if (!(await waitGone(s.pid, s.pidStartTime, 10_000))) throw new OciError('EBUSY', `container ${id}: init ${s.pid} did not exit after SIGKILL`);
+    }
+    await destroyCgroups(s.cgroupPaths ?? {});
+    fs.rmSync(store.fifoPath(id), { force: true });
+    const errors = await runHooksCollect('poststop', s.hooks?.poststop, JSON.stringify(ociState(s, 'stopped')));
+    for (const e of errors) logger.warn(e.message);
+    store.remove(id);
+  } finally {
+    release();
+  }
+}
+
+function thaw(paths: Record<string, string>) {
+  try { if (paths.freezer) fs.writeFileSync(`${paths.freezer}/freezer.state`, 'THAWED'); } catch { /* not frozen or gone */ }
+}

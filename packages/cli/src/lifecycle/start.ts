@@ -1,0 +1,66 @@
+/**
+ * `start` (runtime.md "Lifecycle" steps 6-8): open exec.fifo for reading,
+ * which releases the init blocked opening it for writing; it then runs the
+ * startContainer hooks and execs the user process. poststart hooks run here,
+ * after the process started; their failures are warnings (runtime.md step 8).
+ */
+import fs from 'node:fs';
+import { ociState, statusOf } from '../container.ts';
+import { OciError } from '../errors.ts';
+import { runHooksCollect } from '../hooks.ts';
+import type { Logger } from '../log.ts';
+import { isSameLiveProcess, sleep } from '../proc.ts';
+import type { SavedState, StateStore } from '../state.ts';
+
+export async function start(store: StateStore, id: string, logger: Logger): Promise<SavedState> {
+  const release = store.lock(id);
+  try {
+    const s = store.read(id);
+    const status = statusOf(store, s);
+    switch (status) {
+      case 'created': break;
+      case 'stopped': throw new OciError('ESTOPPED', 'cannot start a container that has stopped');
+      case 'running': throw new OciError('ERUNNING', 'cannot start an already running container');
+      default: throw new OciError('ESTATUS', `cannot start a container in the ${status} state`);
+    }
+    await releaseFifo(store.fifoPath(id), s);
+    const errors = await runHooksCollect('poststart', s.hooks?.poststart, JSON.stringify(ociState(s, 'running')));
+    for (const e of errors) logger.warn(e.message);
+    return s;
+  } finally {
+    release();
+  }
+}
+
+/**
+ * Opening a FIFO for reading blocks until a writer opens it (fifo(7)), and the
+ * init may die before it does; so the open runs on the libuv pool while the
+ * init's liveness is polled. If it died, opening the fifo for writing
+ * ourselves unblocks the pending open.
+ */
+async function releaseFifo(fifo: string, s: SavedState): Promise<void> {
+  let opened = false;
+  const open = fs.promises.open(fifo, fs.constants.O_RDONLY).then((fh) => { opened = true; return fh; });
+  let initDied = false;
+  const watch = (async () => {
+    for (let d = 1; !opened; d = Math.min(d * 2, 20)) {
+      if (!isSameLiveProcess(s.pid, s.pidStartTime)) {
+        initDied = true;
+        try { fs.closeSync(fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK)); } catch { /* open already done */ }
+        return;
+      }
+      await sleep(d);
+    }
+  })();
+  const fh = await open;
+  let data: Buffer;
+  try {
+    data = await fh.readFile();
+  } finally {
+    await fh.close();
+  }
+  await watch;
+  // The init writes one byte ("0") once it has the fifo open; nothing means it never did.
+  if (data.length === 0 || initDied) throw new OciError('ESTART', 'cannot start container: the init process exited before start');
+  fs.rmSync(fifo, { force: true });
+}

@@ -1,0 +1,123 @@
+/**
+ * The oci-ts command line: parses argv with yargs (runc's commands and flags,
+ * global flags before the command in `--x v` and `--x=v` forms), runs one
+ * command handler and returns its exit code. The only place that prints
+ * errors; `bin/oci-ts.mjs` is the only place that exits.
+ */
+import fs from 'node:fs';
+import yargs from 'yargs';
+import { causeChain } from './errors.ts';
+import { Logger, type LogFormat } from './log.ts';
+import type { CommandContext, CommandHandler } from './commands/context.ts';
+
+// Lazy: a command's module (and what it imports) loads only when it runs.
+const COMMANDS: Record<string, () => Promise<CommandHandler>> = {
+  create: async () => (await import('./commands/create.ts')).createCommand,
+  start: async () => (await import('./commands/start.ts')).startCommand,
+  run: async () => (await import('./commands/run.ts')).runCommand,
+  state: async () => (await import('./commands/state.ts')).stateCommand,
+  kill: async () => (await import('./commands/kill.ts')).killCommand,
+  delete: async () => (await import('./commands/delete.ts')).deleteCommand,
+  list: async () => (await import('./commands/list.ts')).listCommand,
+  spec: async () => (await import('./commands/spec.ts')).specCommand,
+  version: async () => (await import('./commands/version.ts')).versionCommand,
+};
+
+export interface MainOptions {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  stdio?: { stdin: number; stdout: number; stderr: number };
+}
+
+function createFlags(y: any, run: boolean) {
+  y.positional('id', { type: 'string', describe: 'container id' })
+    .option('bundle', { alias: 'b', type: 'string', default: '', describe: 'path to the root of the bundle directory' })
+    .option('console-socket', { type: 'string', default: '', describe: 'path to an AF_UNIX socket which will receive the pty master' })
+    .option('pid-file', { type: 'string', default: '', describe: 'file to write the process id to' })
+    .option('no-pivot', { type: 'boolean', default: false, describe: 'do not use pivot_root to jail the process inside rootfs' })
+    .option('no-new-keyring', { type: 'boolean', default: false, describe: 'do not create a new session keyring for the container' })
+    .option('preserve-fds', { type: 'number', default: 0, describe: 'pass N additional file descriptors to the container' });
+  if (run) {
+    y.option('detach', { alias: 'd', type: 'boolean', default: false, describe: 'detach from the container process' })
+      .option('keep', { type: 'boolean', default: false, describe: 'do not delete the container after it exits' });
+  }
+  return y;
+}
+
+export function parser(args: string[]) {
+  return yargs(args)
+    .scriptName('oci-ts')
+    .usage('oci-ts [global options] <command> [command options]')
+    .option('root', { type: 'string', default: '/run/oci-ts', describe: 'root directory for storage of container state' })
+    .option('log', { type: 'string', default: '', describe: 'log file path (default: stderr)' })
+    .option('log-format', { type: 'string', choices: ['text', 'json'], default: 'text', describe: 'log format' })
+    .option('debug', { type: 'boolean', default: false, describe: 'enable debug logging' })
+    .option('systemd-cgroup', { type: 'boolean', default: false, describe: 'use systemd for cgroups (not supported yet)' })
+    .command('create <id>', 'create a container', (y) => createFlags(y, false))
+    .command('run <id>', 'create and run a container', (y) => createFlags(y, true))
+    .command('start <id>', 'start a created container', (y) => y.positional('id', { type: 'string' }))
+    .command('state <id>', 'output the state of a container', (y) => y.positional('id', { type: 'string' }))
+    .command('kill <id> [signal]', 'send a signal to the container init', (y) => y.positional('id', { type: 'string' })
+      .positional('signal', { type: 'string', default: 'SIGTERM' })
+      .option('all', { alias: 'a', type: 'boolean', default: false, describe: 'send the signal to all processes in the container' }))
+    .command('delete <id>', 'delete a container', (y) => y.positional('id', { type: 'string' })
+      .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'kill and delete a running container' }))
+    .command('list', 'list containers', (y) => y
+      .option('format', { alias: 'f', type: 'string', default: 'table', describe: 'table or json' })
+      .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'display only container ids' }))
+    .command('spec', 'create a new specification file', (y) => y
+      .option('bundle', { alias: 'b', type: 'string', default: '', describe: 'path to the bundle directory' })
+      .option('rootless', { type: 'boolean', default: false, describe: 'generate a configuration for a rootless container' }))
+    .command('version', 'print the version')
+    .version(false)
+    .option('version', { alias: 'v', type: 'boolean', describe: 'print the version' })
+    .strict()
+    .help('help').alias('help', 'h')
+    .exitProcess(false)
+    .fail((msg: string, err: Error) => { throw err ?? Object.assign(new Error(msg), { code: 'EUSAGE' }); });
+}
+
+export async function main(args: string[], opts: MainOptions = {}): Promise<number> {
+  const env = opts.env ?? process.env;
+  const stdio = opts.stdio ?? { stdin: 0, stdout: 1, stderr: 2 };
+  let argv: Record<string, any>;
+  let helpText = '';
+  try {
+    const p = parser(args);
+    argv = await p.parseAsync(args, {}, (_err: unknown, _a: unknown, output: string) => { helpText = output; });
+  } catch (e) {
+    const message = (e as Error).message;
+    fs.writeSync(stdio.stderr, `oci-ts: ${message}\n`);
+    return 1;
+  }
+  if (helpText) {
+    fs.writeSync(stdio.stdout, helpText + '\n');
+    return 0;
+  }
+  let logger: Logger;
+  try {
+    logger = new Logger({ file: argv.log || undefined, fd: stdio.stderr, format: argv['log-format'] as LogFormat, debug: argv.debug });
+  } catch (e) {
+    fs.writeSync(stdio.stderr, `oci-ts: opening log file ${argv.log}: ${(e as Error).message}\n`);
+    return 1;
+  }
+  const name = argv.version && argv._.length === 0 ? 'version' : String(argv._[0] ?? '');
+  const ctx: CommandContext = { argv, env, cwd: opts.cwd ?? process.cwd(), stdio, logger };
+  try {
+    const load = COMMANDS[name];
+    if (!load) {
+      fs.writeSync(stdio.stderr, `oci-ts: ${name ? `unknown command "${name}"` : 'a command is required'} (see oci-ts --help)\n`);
+      return 1;
+    }
+    logger.debug(`command ${name}`, { args });
+    return await (await load())(ctx);
+  } catch (e) {
+    // Logged once, with its cause chain; the plain message also goes to stderr when the log is a file (as runc).
+    const msg = causeChain(e).join(': ');
+    logger.error(msg);
+    if (logger.toFile) fs.writeSync(stdio.stderr, `${msg}\n`);
+    return 1;
+  } finally {
+    logger.close();
+  }
+}
