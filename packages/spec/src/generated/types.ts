@@ -171,8 +171,8 @@ export interface LinuxDevice {
   gid?: number;
 }
 
-/** Type of a block or special character device */
-export type LinuxDeviceType = string;
+/** Type of a device node: c (character), b (block), u (unbuffered character), p (FIFO). An enum instead of the official pattern ^[cbup]$: same values, better types and messages. */
+export type LinuxDeviceType = "c" | "b" | "u" | "p";
 
 /** 64-bit signed integer. JSON numbers beyond 2^53 are not exact as JS numbers, so parseConfig() returns such values as a bigint (exact); smaller values stay numbers. */
 export type Int64 = number | bigint;
