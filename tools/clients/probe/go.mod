@@ -1,0 +1,3 @@
+module oci-ts/tools/clients/probe
+
+go 1.21
