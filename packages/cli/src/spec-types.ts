@@ -13,7 +13,7 @@ export interface Mount { destination: string; source?: string; type?: string; op
 export interface IdMap { containerID: number; hostID: number; size: number }
 export interface LinuxDevice { path: string; type: string; major?: number; minor?: number; fileMode?: number; uid?: number; gid?: number }
 export interface LinuxNamespace { type: string; path?: string }
-export interface POSIXRlimit { type: string; hard: number; soft: number }
+export interface POSIXRlimit { type: string; hard: number | bigint; soft: number | bigint }
 export interface LinuxCapabilities { bounding?: string[]; effective?: string[]; inheritable?: string[]; permitted?: string[]; ambient?: string[] }
 export interface Process {
   terminal?: boolean;
@@ -30,7 +30,7 @@ export interface Process {
   oomScoreAdj?: number;
   selinuxLabel?: string;
   ioPriority?: { class: string; priority: number };
-  scheduler?: { policy: string; nice?: number; priority?: number; flags?: string[]; runtime?: number; deadline?: number; period?: number };
+  scheduler?: { policy: string; nice?: number; priority?: number; flags?: string[]; runtime?: number | bigint; deadline?: number | bigint; period?: number | bigint };
 }
 export interface LinuxSeccomp { defaultAction: string; [k: string]: unknown }
 export interface Linux {

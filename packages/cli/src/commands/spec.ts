@@ -16,7 +16,8 @@ export async function specCommand(ctx: CommandContext): Promise<number> {
   const bundle = path.resolve(ctx.cwd, ctx.argv.bundle || '.');
   if (!fs.existsSync(bundle)) throw new OciError('ENOENT', `chdir ${bundle}: no such file or directory`);
   const file = path.join(bundle, 'config.json');
-  const text = JSON.stringify(await defaultSpec(!!ctx.argv.rootless), null, '\t');
+  const stringify = (await optionalFn<(v: unknown, indent?: string) => string>('@oci/spec', 'stringify')) ?? ((v, i) => JSON.stringify(v, null, i));
+  const text = stringify(await defaultSpec(!!ctx.argv.rootless), '\t');
   try {
     fs.writeFileSync(file, text, { flag: 'wx', mode: 0o666 });
   } catch (e) {

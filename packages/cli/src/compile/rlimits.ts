@@ -10,7 +10,12 @@ import { CompileError } from './error.ts';
  * 18446744073709552000. Anything at or above 2^64 - 2048 is therefore taken as
  * RLIM_INFINITY.
  */
-export function rlimitValue(v: number, pointer: string): string {
+export function rlimitValue(v: number | bigint, pointer: string): string {
+  // @oci/spec's parseConfig returns values above 2^53 as exact bigints.
+  if (typeof v === 'bigint') {
+    if (v < 0n || v > RLIM_INFINITY) throw new CompileError(pointer, `rlimit out of range: ${v}`);
+    return v.toString();
+  }
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || !Number.isInteger(v)) {
     throw new CompileError(pointer, `rlimit must be a non-negative integer, got ${JSON.stringify(v)}`);
   }

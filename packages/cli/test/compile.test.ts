@@ -1,0 +1,261 @@
+// The config → InitProgram compiler, checked without root: every value the
+// executor gets must be resolved (numbers, absolute paths), and every config
+// mistake must name its field.
+import t from 'tap';
+import { compileProgram, CompileError, parseMountOptions } from '../src/compile/index.ts';
+import { fallbackDefaultConfig } from '../src/default-config.ts';
+import { MS } from '../src/compile/constants.ts';
+import type { Spec } from '../src/spec-types.ts';
+
+const noLsm = { apparmor: false, selinux: false };
+const base = (): Spec => fallbackDefaultConfig();
+const compile = (spec: Spec, extra: Record<string, unknown> = {}) =>
+  compileProgram(spec, { bundle: '/b', execFifo: '/run/x/exec.fifo', lsm: noLsm, isDirectory: (p) => !p.endsWith('.conf'), ...extra });
+
+function throwsAt(t: Tap.Test, fn: () => unknown, pointer: string, code = 'EINVALIDCONFIG') {
+  try {
+    fn();
+    t.fail(`expected a CompileError at ${pointer}`);
+  } catch (e) {
+    t.ok(e instanceof CompileError, 'a CompileError');
+    t.equal((e as CompileError).pointer, pointer, `names ${pointer}`);
+    t.equal((e as CompileError).code, code);
+    t.match((e as Error).message, pointer);
+  }
+}
+declare namespace Tap { type Test = typeof t }
+
+t.test('default config compiles to a complete program', (t) => {
+  const p = compile(base());
+  t.equal(p.version, 1);
+  t.same(p.namespaces.map((n) => n.type), ['pid', 'network', 'ipc', 'uts', 'mount']);
+  t.notOk(p.idMapping, 'no user namespace, no maps');
+  t.same(p.rootfs, { path: '/b/rootfs', propagation: MS.SLAVE | MS.REC, readonly: true, pivotRoot: true });
+  t.equal(p.hostname, 'runc');
+  t.equal(p.execFifo, '/run/x/exec.fifo');
+  t.equal(p.sessionKeyring, true);
+  const proc = p.mounts.find((m) => m.destination === '/proc')!;
+  t.same(proc, { source: 'proc', destination: '/proc', fstype: 'proc', flags: 0, propagation: [], data: '', remountFlags: 0, createAs: 'dir' });
+  const dev = p.mounts.find((m) => m.destination === '/dev')!;
+  t.equal(dev.fstype, 'tmpfs');
+  t.equal(dev.flags, MS.NOSUID | MS.STRICTATIME);
+  t.equal(dev.data, 'mode=755,size=65536k');
+  const sys = p.mounts.find((m) => m.destination === '/sys')!;
+  t.equal(sys.flags, MS.NOSUID | MS.NOEXEC | MS.NODEV | MS.RDONLY);
+  t.same(p.devices.map((d) => d.path).sort(), ['/dev/full', '/dev/null', '/dev/random', '/dev/tty', '/dev/urandom', '/dev/zero']);
+  const nul = p.devices.find((d) => d.path === '/dev/null')!;
+  t.same(nul, { path: '/dev/null', type: 'c', major: 1, minor: 3, fileMode: 0o666, uid: 0, gid: 0, bindFromHost: false });
+  t.same(p.symlinks.map((s) => s.linkpath), ['/dev/fd', '/dev/stdin', '/dev/stdout', '/dev/stderr', '/dev/ptmx']);
+  t.ok(p.maskedPaths.includes('/proc/kcore'));
+  t.ok(p.readonlyPaths.includes('/proc/sys'));
+  t.same(p.process.args, ['sh']);
+  t.equal(p.process.cwd, '/');
+  t.equal(p.process.umask, 0o022, 'runc default umask');
+  t.equal(p.process.noNewPrivileges, true);
+  t.same(p.process.capabilities.bounding, [5, 10, 29], 'KILL, NET_BIND_SERVICE, AUDIT_WRITE as numbers, sorted');
+  t.same(p.process.capabilities.ambient, [5, 10, 29]);
+  t.same(p.process.rlimits, [{ resource: 7, soft: '1024', hard: '1024' }]);
+  t.equal(p.process.preserveFds, 0);
+  t.notOk(p.process.seccomp, 'no seccomp section, no filter');
+  t.end();
+});
+
+t.test('mount options become flags, propagation and data like runc', (t) => {
+  t.same(parseMountOptions(['ro', 'nosuid', 'rw']), { flags: MS.NOSUID, propagation: [], data: [] }, 'rw clears ro');
+  t.same(parseMountOptions(['rbind', 'rprivate', 'size=10m', 'mode=700']), { flags: MS.BIND | MS.REC, propagation: [MS.PRIVATE | MS.REC], data: ['size=10m', 'mode=700'] });
+  t.same(parseMountOptions(['noatime', 'atime']).flags, 0);
+  t.same(parseMountOptions(['shared', 'slave', 'runbindable']).propagation, [MS.SHARED, MS.SLAVE, MS.UNBINDABLE | MS.REC]);
+  throwsAt(t, () => parseMountOptions(['rro'], '/mounts/3/options'), '/mounts/3/options/0', 'EUNSUPPORTED');
+  t.end();
+});
+
+t.test('bind mounts: relative sources, file targets, read-only remount', (t) => {
+  const s = base();
+  s.mounts = [
+    { destination: '/data', type: 'bind', source: 'data', options: ['rbind', 'ro', 'nosuid'] },
+    { destination: '/etc/x.conf', type: 'none', source: '/host/x.conf', options: ['bind'] },
+  ];
+  const [a, b] = compile(s).mounts;
+  t.equal(a.source, '/b/data', 'relative to the bundle');
+  t.equal(a.fstype, 'bind');
+  t.equal(a.flags, MS.BIND | MS.REC, 'the first mount only binds');
+  t.equal(a.remountFlags, MS.BIND | MS.REMOUNT | MS.RDONLY | MS.NOSUID, 'ro and nosuid need a remount');
+  t.equal(a.createAs, 'dir');
+  t.equal(b.flags, MS.BIND);
+  t.equal(b.remountFlags, 0, 'a plain bind needs no remount');
+  t.equal(b.createAs, 'file', 'a file source gets a file mount point');
+  t.end();
+});
+
+t.test('mount destinations are normalised and must be absolute', (t) => {
+  const s = base();
+  s.mounts = [{ destination: '/a/../b//c/', type: 'tmpfs', source: 'tmpfs' }];
+  t.equal(compile(s).mounts[0].destination, '/b/c/');
+  s.mounts = [{ destination: 'relative', type: 'tmpfs', source: 'tmpfs' }];
+  throwsAt(t, () => compile(s), '/mounts/0/destination');
+  t.end();
+});
+
+t.test('user namespace: first, with maps for the parent; devices bound from the host', (t) => {
+  const s = base();
+  s.linux!.namespaces!.push({ type: 'user' });
+  s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+  s.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }, { containerID: 65536, hostID: 5, size: 1 }];
+  const p = compile(s);
+  t.equal(p.namespaces[0].type, 'user', 'user namespace goes first');
+  t.equal(p.idMapping!.uidMap, '0 100000 65536\n');
+  t.equal(p.idMapping!.gidMap, '0 100000 65536\n65536 5 1\n');
+  t.ok(p.devices.every((d) => d.bindFromHost), 'mknod is not allowed in a user namespace');
+  delete s.linux!.uidMappings;
+  throwsAt(t, () => compile(s), '/linux/uidMappings');
+  t.end();
+});
+
+t.test('joined namespaces keep their path; duplicates and unknown types are rejected', (t) => {
+  const s = base();
+  delete s.hostname;
+  s.linux!.namespaces = [{ type: 'network', path: '/proc/1/ns/net' }, { type: 'mount' }];
+  t.same(compile(s).namespaces, [{ type: 'network', path: '/proc/1/ns/net' }, { type: 'mount' }]);
+  s.linux!.namespaces = [{ type: 'mount' }, { type: 'mount' }];
+  throwsAt(t, () => compile(s), '/linux/namespaces/1/type');
+  s.linux!.namespaces = [{ type: 'mount' }, { type: 'net' }];
+  throwsAt(t, () => compile(s), '/linux/namespaces/1/type');
+  s.linux!.namespaces = [{ type: 'mount' }, { type: 'uts', path: 'relative' }];
+  throwsAt(t, () => compile(s), '/linux/namespaces/1/path');
+  t.end();
+});
+
+t.test('a hostname needs a new uts namespace; mounts need a mount namespace', (t) => {
+  const s = base();
+  s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'uts');
+  throwsAt(t, () => compile(s), '/hostname');
+  const s2 = base();
+  s2.linux!.namespaces = s2.linux!.namespaces!.filter((n) => n.type !== 'mount');
+  throwsAt(t, () => compile(s2), '/linux/namespaces');
+  t.end();
+});
+
+t.test('capabilities: all five sets as numbers, unknown names rejected', (t) => {
+  const s = base();
+  s.process!.capabilities = { bounding: ['CAP_SYS_ADMIN', 'CAP_CHOWN'], effective: ['CAP_CHOWN'], permitted: ['CAP_CHOWN'], inheritable: [], ambient: ['CAP_CHECKPOINT_RESTORE'] };
+  const c = compile(s).process.capabilities;
+  t.same(c, { bounding: [0, 21], effective: [0], inheritable: [], permitted: [0], ambient: [40] });
+  s.process!.capabilities.effective = ['CAP_CHOWN', 'CAP_FLY'];
+  throwsAt(t, () => compile(s), '/process/capabilities/effective/1');
+  t.end();
+});
+
+t.test('rlimits: numbers and exact 64-bit strings', (t) => {
+  const s = base();
+  s.process!.rlimits = [
+    { type: 'RLIMIT_NOFILE', soft: 1024, hard: 4096 },
+    { type: 'RLIMIT_CORE', soft: 18446744073709551615n, hard: 18446744073709551615n },
+    // JSON.parse rounds 2^64-1 to 18446744073709552000: still unlimited.
+    { type: 'RLIMIT_MEMLOCK', soft: 18446744073709552000, hard: 18446744073709552000 },
+  ];
+  t.same(compile(s).process.rlimits, [
+    { resource: 7, soft: '1024', hard: '4096' },
+    { resource: 4, soft: '18446744073709551615', hard: '18446744073709551615' },
+    { resource: 8, soft: '18446744073709551615', hard: '18446744073709551615' },
+  ]);
+  s.process!.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 10, hard: 5 }];
+  throwsAt(t, () => compile(s), '/process/rlimits/0/soft');
+  s.process!.rlimits = [{ type: 'RLIMIT_BOGUS', soft: 1, hard: 1 }];
+  throwsAt(t, () => compile(s), '/process/rlimits/0/type');
+  t.end();
+});
+
+t.test('process: user, env, cwd, terminal, umask, oom, io priority, scheduler, personality', (t) => {
+  const s = base();
+  Object.assign(s.process!, {
+    user: { uid: 1000, gid: 1000, umask: 0o077, additionalGids: [5, 6] },
+    env: ['A=1', 'B='], cwd: '/tmp', terminal: true, consoleSize: { height: 24, width: 80 }, oomScoreAdj: 500,
+    ioPriority: { class: 'IOPRIO_CLASS_IDLE', priority: 7 },
+    scheduler: { policy: 'SCHED_DEADLINE', runtime: 10000000, deadline: 20000000, period: 30000000, flags: ['SCHED_FLAG_RESET_ON_FORK'] },
+  });
+  s.linux!.personality = { domain: 'LINUX32' };
+  const p = compile(s, { preserveFds: 2 }).process;
+  t.equal(p.uid, 1000); t.equal(p.gid, 1000); t.same(p.additionalGids, [5, 6]);
+  t.equal(p.umask, 0o077);
+  t.same(p.env, ['A=1', 'B=']);
+  t.equal(p.cwd, '/tmp');
+  t.equal(p.terminal, true);
+  t.same(p.consoleSize, { height: 24, width: 80 });
+  t.equal(p.oomScoreAdj, 500);
+  t.equal(p.ioPriority, (3 << 13) | 7);
+  t.same(p.scheduler, { policy: 6, nice: 0, priority: 0, flags: 1, runtime: '10000000', deadline: '20000000', period: '30000000' });
+  t.equal(p.personality, 8);
+  t.equal(p.preserveFds, 2);
+  s.process!.cwd = 'tmp';
+  throwsAt(t, () => compile(s), '/process/cwd');
+  s.process!.cwd = '/';
+  s.process!.env = ['NOEQUALS'];
+  throwsAt(t, () => compile(s), '/process/env/0');
+  s.process!.env = [];
+  s.process!.args = [];
+  throwsAt(t, () => compile(s), '/process/args');
+  t.end();
+});
+
+t.test('an LSM profile on a host without that LSM is an error, never ignored', (t) => {
+  const s = base();
+  s.process!.apparmorProfile = 'docker-default';
+  throwsAt(t, () => compile(s), '/process/apparmorProfile', 'ELSMUNAVAILABLE');
+  t.equal(compile(s, { lsm: { apparmor: true, selinux: false } }).process.apparmorProfile, 'docker-default');
+  const s2 = base();
+  s2.process!.selinuxLabel = 'system_u:system_r:container_t:s0';
+  throwsAt(t, () => compile(s2), '/process/selinuxLabel', 'ELSMUNAVAILABLE');
+  t.end();
+});
+
+t.test('seccomp: compiled bytes go in the program; no compiler means no container', (t) => {
+  const s = base();
+  s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW' };
+  throwsAt(t, () => compile(s), '/linux/seccomp', 'ESECCOMPUNAVAILABLE');
+  const bpf = new Uint8Array([6, 0, 0, 0, 0, 0, 0xff, 0x7f]); // ret ALLOW
+  const p = compile(s, { seccompCompiler: () => ({ bpf, instructions: 1, flags: 2, listener: false }) });
+  t.same(p.process.seccomp, { bpf: Buffer.from(bpf).toString('base64'), flags: 2, notify: false });
+  throwsAt(t, () => compile(s, { seccompCompiler: () => ({ bpf, instructions: 1, flags: 0, listener: true }) }), '/linux/seccomp', 'EUNSUPPORTED');
+  const failing = () => { throw Object.assign(new Error('unknown syscall "nope"'), { code: 'EUNKNOWNSYSCALL' }); };
+  throwsAt(t, () => compile(s, { seccompCompiler: failing }), '/linux/seccomp');
+  t.end();
+});
+
+t.test('devices: linux.devices override defaults and are validated', (t) => {
+  const s = base();
+  s.linux!.devices = [
+    { path: '/dev/fuse', type: 'c', major: 10, minor: 229, fileMode: 0o600, uid: 0, gid: 0 },
+    { path: '/dev/null', type: 'c', major: 1, minor: 3, fileMode: 0o600 },
+  ];
+  const d = compile(s).devices;
+  t.same(d.find((x) => x.path === '/dev/fuse'), { path: '/dev/fuse', type: 'c', major: 10, minor: 229, fileMode: 0o600, uid: 0, gid: 0, bindFromHost: false });
+  t.equal(d.filter((x) => x.path === '/dev/null').length, 1);
+  t.equal(d.find((x) => x.path === '/dev/null')!.fileMode, 0o600);
+  s.linux!.devices = [{ path: '/etc/evil', type: 'c', major: 1, minor: 1 }];
+  throwsAt(t, () => compile(s), '/linux/devices/0/path');
+  s.linux!.devices = [{ path: '/dev/x', type: 'q', major: 1, minor: 1 }];
+  throwsAt(t, () => compile(s), '/linux/devices/0/type');
+  t.end();
+});
+
+t.test('hooks for the init, rootfs options, sysctl, time offsets, flags from the command line', (t) => {
+  const s = base();
+  s.hooks = { createContainer: [{ path: '/bin/true', timeout: 5 }], startContainer: [{ path: '/bin/echo', args: ['echo', 'hi'], env: ['X=1'] }] };
+  s.linux!.rootfsPropagation = 'rshared';
+  s.linux!.sysctl = { 'net.ipv4.ip_forward': '1' };
+  s.root = { path: '/abs/root' };
+  const p = compile(s, { noPivot: true, noNewKeyring: true });
+  t.same(p.createContainerHooks, [{ path: '/bin/true', args: ['/bin/true'], env: [], timeout: 5 }]);
+  t.same(p.startContainerHooks, [{ path: '/bin/echo', args: ['echo', 'hi'], env: ['X=1'] }]);
+  t.same(p.rootfs, { path: '/abs/root', propagation: MS.SHARED | MS.REC, readonly: false, pivotRoot: false });
+  t.same(p.sysctl, [{ key: 'net.ipv4.ip_forward', value: '1' }]);
+  t.equal(p.sessionKeyring, false);
+  s.hooks = { createContainer: [{ path: 'relative' }] };
+  throwsAt(t, () => compile(s), '/hooks/createContainer/0/path');
+  const s2 = base();
+  s2.linux!.timeOffsets = { monotonic: { secs: 10 } };
+  throwsAt(t, () => compile(s2), '/linux/timeOffsets');
+  s2.linux!.namespaces!.push({ type: 'time' });
+  t.same(compile(s2).timeOffsets, { monotonic: { secs: 10, nanosecs: 0 } });
+  t.end();
+});
