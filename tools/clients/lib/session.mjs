@@ -48,6 +48,7 @@ export class Session {
     /** @type {(() => Promise<void>)[]} cleanups run in reverse order */
     this.cleanups = [];
     this.netnsBefore = listNetns();
+    this.globalsBefore = new Set(GLOBAL_PATHS.filter((p) => fs.existsSync(p)));
     this.env = { ...process.env, PATH: `${cacheBin}:${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}` };
   }
 
@@ -120,11 +121,33 @@ export class Session {
       }
     }
     problems.push(...removeCgroupTree(this.cgroupParent));
+    // Paths the clients create outside their configurable roots; removed
+    // only when they did not exist before this session and hold no files
+    // but our own (empty directories, dockerd's generated trust key).
+    for (const p of GLOBAL_PATHS) {
+      if (this.globalsBefore.has(p) || !fs.existsSync(p)) continue;
+      if (p.endsWith('.json') || onlyEmptyDirs(p)) fs.rmSync(p, { recursive: true, force: true });
+      else problems.push(`left in place (not empty): ${p}`);
+    }
     if (!this.keep) {
       try { fs.rmSync(this.dir, { recursive: true, force: true }); } catch (e) { problems.push(`rm ${this.dir}: ${e.message}`); }
     }
     return problems;
   }
+}
+
+/**
+ * Created by the clients whatever their flags: dockerd 20.10 writes its
+ * libtrust key to /etc/docker/key.json and makes /run/docker/plugins;
+ * containerd's shims put sockets in /run/containerd/s (shim.SocketAddress)
+ * and ctr its default fifo dir in /run/containerd/fifo.
+ */
+const GLOBAL_PATHS = ['/etc/docker/key.json', '/run/docker', '/run/containerd'];
+
+function onlyEmptyDirs(p) {
+  const st = fs.lstatSync(p);
+  if (!st.isDirectory()) return false;
+  return fs.readdirSync(p).every((e) => onlyEmptyDirs(path.join(p, e)));
 }
 
 function tail(file, n = 30) {
