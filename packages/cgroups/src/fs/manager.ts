@@ -1,0 +1,193 @@
+/**
+ * The cgroup v1 manager (also for hybrid hosts: v1 controllers decide, and
+ * the process joins the cgroup2 hierarchy too, at paths[""], which carries
+ * `unified` keys and cgroup.kill).
+ */
+import fs from 'node:fs';
+import type { LinuxResources } from '../types.ts';
+import type { Detection } from '../detect.ts';
+import type { FreezerState, Manager } from '../manager.ts';
+import { v1Controllers } from './index.ts';
+import { freezeV1, freezerStateV1, thawV1 } from './freezer.ts';
+import { transaction, writeFile, exists as fileExists } from '../file.ts';
+import { CgroupError } from '../errors.ts';
+import { emptyStats, type Stats } from '../stats.ts';
+import { mkdirTracked, procsRecursive, removeCgroup, removeCreatedParents, signalEach, subdirsDeepestFirst, waitEmpty } from '../common.ts';
+import { unified } from '../fs2/unified.ts';
+import { oomKillsV1, watchOOMv1, type OOMEvent, type OOMWatch } from '../oom.ts';
+
+const SIGKILL = 9;
+
+export class V1Manager implements Manager {
+  readonly driver = 'v1' as const;
+  readonly warnings: string[] = [];
+  readonly resources: LinuxResources | undefined;
+  private readonly p: Record<string, string>;
+  private readonly d: Detection;
+  private readonly created: string[];
+
+  constructor(paths: Record<string, string>, detection: Detection, opts: { resources?: LinuxResources; created?: string[] } = {}) {
+    this.p = { ...paths };
+    this.d = detection;
+    this.resources = opts.resources;
+    this.created = [...(opts.created ?? [])];
+  }
+
+  paths(): Record<string, string> {
+    return { ...this.p };
+  }
+
+  /** Directories made by this manager that were not leafs (for state). */
+  createdParents(): string[] {
+    const leafs = new Set(Object.values(this.p));
+    return this.created.filter((d) => !leafs.has(d));
+  }
+
+  private uniqueDirs(): string[] {
+    return [...new Set(Object.values(this.p))];
+  }
+
+  exists(): boolean {
+    return this.uniqueDirs().some((d) => fs.existsSync(d));
+  }
+
+  apply(pid: number): void {
+    const madeNow: string[] = [];
+    try {
+      for (const [ctrl, dir] of Object.entries(this.p)) {
+        const made = mkdirTracked(dir);
+        madeNow.push(...made);
+        if (ctrl !== '') {
+          const c = v1Controllers.find((x) => x.name === ctrl);
+          const m = this.d.v1[ctrl];
+          if (c?.init && m) c.init(dir, m.mountpoint);
+        }
+      }
+      if (pid > 0) for (const dir of this.uniqueDirs()) writeFile(dir, 'cgroup.procs', String(pid), 'cgroup.procs');
+    } catch (err) {
+      // Leave nothing behind from this call (design: a failed create leaves no cgroup).
+      for (const d of madeNow.reverse()) {
+        try {
+          fs.rmdirSync(d);
+        } catch {
+          // not empty (the pid joined some): destroy() will handle it
+        }
+      }
+      throw err;
+    }
+    for (const d of madeNow) if (!this.created.includes(d)) this.created.push(d);
+  }
+
+  set(resources: LinuxResources | undefined = this.resources): void {
+    if (!resources) return;
+    transaction((j) => {
+      for (const c of v1Controllers) {
+        if (!c.wants(resources)) continue;
+        const dir = this.p[c.name];
+        if (!dir) {
+          const msg = `cgroups: the ${c.name} controller is not mounted; its resources are ignored`;
+          if (!this.warnings.includes(msg)) this.warnings.push(msg);
+          continue;
+        }
+        c.set(dir, resources, j);
+      }
+      if (unified.wants(resources)) {
+        const dir = this.p[''];
+        if (!dir) throw new CgroupError('ENOTSUPPORTED', 'cgroups: unified: cgroup v2 resources need a cgroup2 hierarchy, and this host has only v1', { resource: 'unified' });
+        unified.set(dir, resources, j);
+      }
+    });
+  }
+
+  update(resources: LinuxResources): void {
+    this.set(resources);
+  }
+
+  private freezerDir(): string {
+    const dir = this.p.freezer;
+    if (!dir) throw new CgroupError('ENOTSUPPORTED', 'cgroups: freezer: the freezer controller is not mounted', { resource: 'freezer' });
+    return dir;
+  }
+
+  async freeze(): Promise<void> {
+    await freezeV1(this.freezerDir());
+  }
+
+  async thaw(): Promise<void> {
+    await thawV1(this.freezerDir());
+  }
+
+  freezerState(): FreezerState {
+    return freezerStateV1(this.freezerDir());
+  }
+
+  /** The directory whose cgroup.procs lists the container's processes. */
+  private procsDir(): string | undefined {
+    for (const k of ['freezer', 'pids', 'memory', 'cpu', 'devices', '']) if (this.p[k] && fs.existsSync(this.p[k])) return this.p[k];
+    return this.uniqueDirs().find((d) => fs.existsSync(d));
+  }
+
+  pids(): number[] {
+    const dir = this.procsDir();
+    return dir ? procsRecursive(dir) : [];
+  }
+
+  private isEmpty(): boolean {
+    return this.uniqueDirs().every((d) => !fs.existsSync(d) || procsRecursive(d).length === 0);
+  }
+
+  async killAll(signal: number): Promise<void> {
+    if (!this.exists()) return;
+    const u = this.p[''];
+    if (signal === SIGKILL && u && fileExists(u, 'cgroup.kill')) {
+      // Hybrid: the process is in the cgroup2 hierarchy too, and cgroup.kill
+      // (Linux 5.14) kills every process there atomically, forks included.
+      for (const d of [u, ...subdirsDeepestFirst(u)]) if (fileExists(d, 'cgroup.kill')) writeFile(d, 'cgroup.kill', '1', 'cgroup.kill');
+    } else {
+      // Freeze, signal, thaw: nothing can fork a new process between
+      // reading cgroup.procs and the signal (runc signalAllProcesses).
+      const frozen = this.p.freezer && fs.existsSync(this.p.freezer);
+      if (frozen) await this.freeze();
+      try {
+        signalEach(this.pids(), signal);
+      } finally {
+        if (frozen) await this.thaw();
+      }
+    }
+    if (signal === SIGKILL) await waitEmpty(() => this.isEmpty(), this.procsDir() ?? 'cgroup', 10_000);
+  }
+
+  stats(): Stats {
+    const s = emptyStats();
+    for (const c of v1Controllers) {
+      const dir = this.p[c.name];
+      if (c.stats && dir && fs.existsSync(dir)) c.stats(dir, s);
+    }
+    return s;
+  }
+
+  oomKills(): number {
+    return this.p.memory ? oomKillsV1(this.p.memory) : 0;
+  }
+
+  watchOOM(listener: (e: OOMEvent) => void): OOMWatch {
+    if (!this.p.memory) throw new CgroupError('ENOTSUPPORTED', 'cgroups: OOM events need the memory controller', { resource: 'memory' });
+    return watchOOMv1(this.p.memory, listener);
+  }
+
+  async destroy(): Promise<void> {
+    if (this.exists() && !this.isEmpty()) await this.killAll(SIGKILL);
+    for (const d of this.uniqueDirs()) {
+      if (this.p.freezer === d && fs.existsSync(d)) {
+        // A frozen cgroup with exiting tasks never empties: thaw first.
+        try {
+          await thawV1(d, 1000);
+        } catch {
+          // removal below reports the real problem
+        }
+      }
+      await removeCgroup(d);
+    }
+    removeCreatedParents(this.created, new Set(Object.values(this.p)));
+  }
+}

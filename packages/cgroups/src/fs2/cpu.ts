@@ -1,0 +1,55 @@
+/**
+ * v2 cpu files (cgroup-v2.rst "CPU"): cpu.weight from OCI shares, cpu.max
+ * "$QUOTA $PERIOD", cpu.max.burst, cpu.idle. Realtime has no v2 interface.
+ */
+import type { V2Group } from './group.ts';
+import { readOptional } from '../file.ts';
+import { CgroupError } from '../errors.ts';
+import { sharesToWeight } from '../convert.ts';
+import { parseKeyValues } from '../stats.ts';
+
+/** The cpu.max text for an OCI quota/period, or undefined to leave it (runc fs2/cpu.go). */
+export function cpuMax(quota: number | undefined, period: number | undefined): string | undefined {
+  if (!quota && !period) return undefined;
+  let s = quota !== undefined && quota > 0 ? String(quota) : 'max';
+  if (period) s += ` ${period}`;
+  return s;
+}
+
+export const cpu: V2Group = {
+  name: 'cpu',
+  controller: 'cpu',
+  wants: (r) => r.cpu !== undefined && [r.cpu.shares, r.cpu.quota, r.cpu.period, r.cpu.burst, r.cpu.idle, r.cpu.realtimePeriod, r.cpu.realtimeRuntime].some((v) => v !== undefined && v !== null),
+  set(dir, r, j) {
+    const c = r.cpu;
+    if (!c) return;
+    if (c.realtimePeriod || c.realtimeRuntime) {
+      throw new CgroupError('ENOTSUPPORTED', 'cgroups: cpu.realtimeRuntime/realtimePeriod: realtime scheduling has no cgroup v2 interface', { resource: 'cpu.realtimeRuntime', value: String(c.realtimeRuntime ?? c.realtimePeriod) });
+    }
+    if (c.idle !== undefined && c.idle !== null) j.write(dir, 'cpu.idle', String(c.idle), 'cpu.idle');
+    if (c.shares) {
+      if (c.shares < 2 || c.shares > 262144) throw new CgroupError('EINVALID', `cgroups: cpu.shares: ${c.shares} is not in 2..262144`, { resource: 'cpu.shares', value: String(c.shares) });
+      j.write(dir, 'cpu.weight', String(sharesToWeight(c.shares)), 'cpu.shares');
+    }
+    let burstPending = false;
+    if (c.burst !== undefined && c.burst !== null) {
+      try {
+        j.write(dir, 'cpu.max.burst', String(c.burst), 'cpu.burst');
+      } catch (err) {
+        // A burst above the old quota is EINVAL until the new quota is in.
+        if ((err as CgroupError).errno !== 22 || !c.quota) throw err;
+        burstPending = true;
+      }
+    }
+    const max = cpuMax(c.quota, c.period);
+    if (max !== undefined) j.write(dir, 'cpu.max', max, 'cpu.quota');
+    if (burstPending) j.write(dir, 'cpu.max.burst', String(c.burst), 'cpu.burst');
+  },
+  stats(dir, s) {
+    const st = parseKeyValues(readOptional(dir, 'cpu.stat') ?? '');
+    s.cpu.usage.total = (st.usage_usec ?? 0) * 1000;
+    s.cpu.usage.user = (st.user_usec ?? 0) * 1000;
+    s.cpu.usage.kernel = (st.system_usec ?? 0) * 1000;
+    s.cpu.throttling = { periods: st.nr_periods ?? 0, throttledPeriods: st.nr_throttled ?? 0, throttledTime: (st.throttled_usec ?? 0) * 1000 };
+  },
+};

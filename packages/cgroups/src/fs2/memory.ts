@@ -1,0 +1,50 @@
+/**
+ * v2 memory files (cgroup-v2.rst "Memory"): memory.max, memory.low,
+ * memory.swap.max (swap alone, converted from OCI memory+swap), memory.stat
+ * and memory.events. Swap is written first, as runc fs2/memory.go does.
+ */
+import type { V2Group } from './group.ts';
+import { exists, readFile, readOptional } from '../file.ts';
+import { CgroupError } from '../errors.ts';
+import { limitToV2, memorySwapToV2 } from '../convert.ts';
+import { parseKeyValues, parseUint } from '../stats.ts';
+
+export const memory: V2Group = {
+  name: 'memory',
+  controller: 'memory',
+  wants: (r) => r.memory !== undefined,
+  set(dir, r, j) {
+    const m = r.memory;
+    if (!m) return;
+    if (m.checkBeforeUpdate && m.limit !== undefined && m.limit > 0) {
+      const usage = parseUint(readFile(dir, 'memory.current'));
+      if (m.limit < usage) {
+        throw new CgroupError('ECHECKBEFOREUPDATE', `cgroups: memory.limit: ${m.limit} is below the current usage ${usage} (memory.checkBeforeUpdate)`, { resource: 'memory.limit', file: `${dir}/memory.max`, value: String(m.limit) });
+      }
+    }
+    const swap = memorySwapToV2(m.swap, m.limit);
+    if (swap !== undefined) {
+      if (!exists(dir, 'memory.swap.max')) {
+        if (swap !== '0' && swap !== 'max') throw new CgroupError('ENOTSUPPORTED', 'cgroups: memory.swap: this kernel has no swap accounting (memory.swap.max)', { resource: 'memory.swap', value: swap });
+      } else j.write(dir, 'memory.swap.max', swap, 'memory.swap');
+    }
+    if (m.limit !== undefined && m.limit !== 0) j.write(dir, 'memory.max', limitToV2(m.limit), 'memory.limit');
+    if (m.reservation !== undefined && m.reservation !== 0) j.write(dir, 'memory.low', limitToV2(m.reservation), 'memory.reservation');
+    // kernel, kernelTCP, swappiness, disableOOMKiller and useHierarchy have no
+    // v2 file (the v2 hierarchy is always hierarchical); runc ignores them too.
+  },
+  stats(dir, s) {
+    const raw = parseKeyValues(readOptional(dir, 'memory.stat') ?? '');
+    s.memory.raw = raw;
+    s.memory.cache = raw.file ?? 0;
+    const usage = parseUint(readOptional(dir, 'memory.current') ?? '0');
+    const events = parseKeyValues(readOptional(dir, 'memory.events') ?? '');
+    s.memory.usage = { usage, max: parseUint(readOptional(dir, 'memory.peak') ?? '0'), limit: parseUint(readOptional(dir, 'memory.max') ?? 'max'), failcnt: events.max ?? 0 };
+    const swapCur = readOptional(dir, 'memory.swap.current');
+    if (swapCur !== undefined) {
+      // runc reports swap as memory+swap, as v1's memsw did.
+      s.memory.swap = { usage: parseUint(swapCur) + usage, max: parseUint(readOptional(dir, 'memory.swap.peak') ?? '0'), limit: parseUint(readOptional(dir, 'memory.swap.max') ?? 'max'), failcnt: 0 };
+    }
+    s.oomKills = events.oom_kill ?? 0;
+  },
+};
