@@ -49,5 +49,91 @@ export declare function bpfProgQueryCgroupDevice(cgroupFd: number): Array<number
  */
 export declare function cgroupEventfd(): number
 
-/** pidfd_open(2): a file descriptor that refers to process `pid`. */
+/** close(2). */
+export declare function close(fd: number): void
+
+export interface ExitStatus {
+  /** The exit status when the process exited, else null. */
+  exitCode?: number
+  /** The signal that killed the process, else null. */
+  signal?: number
+}
+
+/** Where spawnInit looks for the executor by default. */
+export declare function initPath(): string
+
+/** kill(2); `sig` 0 only checks that the process exists. */
+export declare function kill(pid: number, sig: number): void
+
+/** pidfd_open(2): a file descriptor that refers to process `pid` (O_CLOEXEC). */
 export declare function pidfdOpen(pid: number): number
+
+/** pidfd_send_signal(2): signal the process behind `pidfd` (no pid reuse race). */
+export declare function pidfdSendSignal(pidfd: number, sig: number): void
+
+export interface ReceivedFd {
+  /** The received fd (O_CLOEXEC). */
+  fd: number
+  /** The message that carried it (UTF-8, lossy). */
+  data: string
+}
+
+/**
+ * Receive one fd sent with SCM_RIGHTS (blocking until a message arrives,
+ * or `timeoutMs`). Codes: 'EOF' at end of stream, 'ENOFD' when the message
+ * carried no fd, 'ETIMEDOUT'.
+ */
+export declare function recvFd(socketFd: number, timeoutMs?: number | undefined | null): ReceivedFd
+
+/**
+ * Send `fd` over the unix socket `socketFd` (SCM_RIGHTS, unix(7)) with
+ * `data` as the message (one NUL byte when absent). Works on a Node
+ * net.Socket's non-blocking fd too (waits until writable).
+ */
+export declare function sendFd(socketFd: number, fd: number, data?: string | undefined | null): void
+
+/**
+ * prctl(PR_SET_CHILD_SUBREAPER): orphaned descendants (the container init
+ * after the executor's stage 1 exits) are re-parented to this process, so
+ * `waitPid` can reap them.
+ */
+export declare function setChildSubreaper(on: boolean): void
+
+/** socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC): two connected, blocking fds. */
+export declare function socketpair(): [number, number]
+
+export interface SpawnedInit {
+  /**
+   * Host pid of the process spawned (stage 1; see docs/init-program.md for
+   * when the container init is a different, forked pid).
+   */
+  pid: number
+  /** Parent end of the sync socket (blocking, O_CLOEXEC). */
+  syncFd: number
+}
+
+/**
+ * Start the init executor with `program` (docs/init-program.md). Returns
+ * the spawned pid and the parent end of the sync socket.
+ */
+export declare function spawnInit(opts: SpawnInitOptions): SpawnedInit
+
+export interface SpawnInitOptions {
+  /** The InitProgram as JSON (program.d.ts). */
+  program: string
+  /** Become the executor's fds 0, 1, 2. */
+  stdio: Array<number>
+  /** Become fds 3, 4, ... in order (--preserve-fds). */
+  preserveFds?: Array<number>
+  /** A connected unix socket: the pty master is sent there (process.terminal). */
+  consoleSocketFd?: number
+  /** The executor to run; default: `oci-ts-init` next to the .node file. */
+  initPath?: string
+}
+
+/**
+ * waitpid(2) for a child (or, with setChildSubreaper, an orphaned
+ * descendant) on a libuv worker thread: the JS thread never blocks.
+ * Rejects with code 'ECHILD' when `pid` is not ours to wait for.
+ */
+export declare function waitPid(pid: number): Promise<ExitStatus>

@@ -773,12 +773,22 @@ if (
   }
 }
 
-const { bpfProgAttachCgroupDevice, bpfProgDetachCgroupDevice, bpfProgGetFdById, bpfProgLoadCgroupDevice, bpfProgQueryCgroupDevice, cgroupEventfd, pidfdOpen } = nativeBinding
+const { bpfProgAttachCgroupDevice, bpfProgDetachCgroupDevice, bpfProgGetFdById, bpfProgLoadCgroupDevice, bpfProgQueryCgroupDevice, cgroupEventfd, close, initPath, kill, pidfdOpen, pidfdSendSignal, recvFd, sendFd, setChildSubreaper, socketpair, spawnInit, waitPid } = nativeBinding
 export { bpfProgAttachCgroupDevice }
 export { bpfProgDetachCgroupDevice }
 export { bpfProgGetFdById }
 export { bpfProgLoadCgroupDevice }
 export { bpfProgQueryCgroupDevice }
 export { cgroupEventfd }
+export { close }
+export { initPath }
+export { kill }
 export { pidfdOpen }
+export { pidfdSendSignal }
+export { recvFd }
+export { sendFd }
+export { setChildSubreaper }
+export { socketpair }
+export { spawnInit }
+export { waitPid }
 export const __napiBindingTarget = __napiLoadedBindingTarget

@@ -1,17 +1,17 @@
 #![deny(clippy::all)]
-//! @oci/core: raw Linux system calls for oci-ts that Node cannot make itself.
+//! @oci/core: raw Linux system calls for oci-ts that Node cannot make
+//! itself, and the container init executor (`init`, run by the separate
+//! `oci-ts-init` executable that `spawnInit` starts).
 
-use napi_derive::napi;
+mod fd;
+mod jserr;
+mod process;
+mod spawn;
+pub mod sys;
 
-/// pidfd_open(2): a file descriptor that refers to process `pid`.
-#[napi]
-pub fn pidfd_open(pid: i32) -> napi::Result<i32> {
-    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
-    if fd < 0 {
-        let e = std::io::Error::last_os_error();
-        return Err(napi::Error::new(napi::Status::GenericFailure, format!("pidfd_open: {e}")));
-    }
-    Ok(fd as i32)
-}
+/// The executor as a library (a native launcher could call it too); the
+/// addon itself only starts it through `spawnInit`.
+#[allow(dead_code)]
+pub mod init;
 
 pub mod bpf;

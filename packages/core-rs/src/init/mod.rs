@@ -1,0 +1,311 @@
+//! The container init executor: runs an InitProgram (program.d.ts) on the
+//! child side, no JavaScript and no policy. The order of operations and the
+//! protocol with the parent are in docs/init-program.md; each step's name
+//! below is the `step` reported to the parent on failure.
+//!
+//! Started by the addon's `spawnInit` as `oci-ts-init <syncFd> <programFd>
+//! <consoleFd|-1> <preserveFds>` from a sealed memfd (CVE-2019-5736), with
+//! fds 0-2 and 3..3+preserveFds already in place.
+
+pub mod attrs;
+pub mod console;
+pub mod creds;
+pub mod devices;
+pub mod error;
+pub mod exec;
+pub mod hooks;
+pub mod namespaces;
+pub mod program;
+pub mod rootfs;
+pub mod seccomp;
+pub mod sync;
+
+use error::{Ctx, InitError, Result};
+use program::InitProgram;
+use serde_json::{json, Value};
+use std::convert::Infallible;
+use std::ffi::CString;
+use std::io::Read;
+use std::os::fd::{FromRawFd, RawFd};
+use sync::Channel;
+
+pub fn cstr(s: &str) -> CString {
+  CString::new(s).unwrap_or_else(|_| CString::new(s.replace('\0', "")).unwrap_or_default())
+}
+
+pub struct Init {
+  pub chan: Channel,
+  fail_step: Option<String>,
+}
+
+impl Init {
+  /// Entering `step`: fails here when the test switch names it.
+  pub fn at(&self, step: &'static str) -> Result<()> {
+    if self.fail_step.as_deref() == Some(step) {
+      return Err(InitError::new(step, "injected failure"));
+    }
+    Ok(())
+  }
+}
+
+/// Entry point of the `oci-ts-init` executable.
+pub fn main() -> ! {
+  let args: Vec<String> = std::env::args().collect();
+  let num = |i: usize| args.get(i).and_then(|s| s.parse::<i32>().ok());
+  let (Some(sync), Some(prog), Some(console), Some(npres)) = (num(1), num(2), num(3), num(4)) else {
+    eprintln!("oci-ts-init: internal executable of @oci/core, started by spawnInit");
+    std::process::exit(2);
+  };
+  let mut init = Init { chan: Channel::new(sync), fail_step: None };
+  let console = if console >= 0 { Some(console) } else { None };
+  let Err(e) = run(&mut init, prog, console, npres.max(0) as u32);
+  if init.chan.is_open() {
+    init.chan.send_error(&e);
+    unsafe { libc::_exit(1) };
+  }
+  // After "ready" the parent is gone: the container's stderr is all we have.
+  eprintln!("oci-ts-init: {e}");
+  unsafe { libc::_exit(127) };
+}
+
+/// Node ignores SIGPIPE and spawnInit blocks every signal around clone:
+/// neither may leak into the container (signal(7): ignored dispositions and
+/// the mask survive execve).
+fn reset_signals() {
+  unsafe {
+    for sig in 1..=64 {
+      if sig != libc::SIGKILL && sig != libc::SIGSTOP {
+        libc::signal(sig, libc::SIG_DFL);
+      }
+    }
+    let mut set: libc::sigset_t = std::mem::zeroed();
+    libc::sigemptyset(&mut set);
+    libc::pthread_sigmask(libc::SIG_SETMASK, &set, std::ptr::null_mut());
+  }
+}
+
+fn read_program(fd: RawFd) -> Result<InitProgram> {
+  let mut f = unsafe { std::fs::File::from_raw_fd(fd) };
+  let mut text = Vec::new();
+  f.read_to_end(&mut text).ctx("program", "read the program")?;
+  serde_json::from_slice(&text).map_err(|e| InitError::new("program", format!("bad init program: {e}")))
+}
+
+fn run(init: &mut Init, prog_fd: RawFd, console: Option<RawFd>, npres: u32) -> Result<Infallible> {
+  reset_signals();
+  // CVE-2024-21626: every fd beyond 0-2 and the preserved ones (whatever
+  // the parent leaked, our own sync/program/console fds) is close-on-exec.
+  crate::sys::close_range(3 + npres, u32::MAX, crate::sys::CLOSE_RANGE_CLOEXEC).ctx("fds", "close_range")?;
+  let p = read_program(prog_fd)?;
+  init.fail_step = p.debug_fail_step.clone();
+  init.at("program")?;
+  if p.version != 1 {
+    return Err(InitError::new("program", format!("unsupported init program version {}", p.version)));
+  }
+  if p.process.preserve_fds != npres {
+    return Err(InitError::new("program", format!("process.preserveFds is {} but {npres} fds were passed", p.process.preserve_fds)));
+  }
+  // Setup creates files and nodes with exact modes; the process umask is
+  // applied at the end.
+  let saved_umask = unsafe { libc::umask(0) };
+  let lsm = attrs::detect_lsm();
+
+  init.at("setns-open")?;
+  let nss = namespaces::open_all(&p.namespaces)?;
+  // The fifo is a host path: open it (O_PATH) while it still resolves;
+  // after pivot_root we open it again through /proc/self/fd (runc does so).
+  let fifo = match &p.exec_fifo {
+    Some(path) => {
+      let c = cstr(path);
+      let fd = unsafe { libc::open(c.as_ptr(), libc::O_PATH | libc::O_CLOEXEC) };
+      if fd < 0 {
+        return Err(InitError::os("exec-fifo", &std::io::Error::last_os_error(), format!("open {path}")));
+      }
+      Some(rootfs::Fd(fd))
+    }
+    None => None,
+  };
+
+  namespaces::enter_user(init, &nss)?;
+  let fork = namespaces::enter_others(init, &nss, p.time_offsets.as_ref())?;
+  init.at("pid")?;
+  if fork {
+    init.at("fork")?;
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+      return Err(InitError::os("fork", &std::io::Error::last_os_error(), "fork into the pid namespace"));
+    }
+    if pid > 0 {
+      // Stage 1 is done: report the container init's host pid and leave
+      // the rest of the conversation to it.
+      let _ = init.chan.send(&json!({"type": "pid", "pid": pid}));
+      unsafe { libc::_exit(0) };
+    }
+  } else {
+    let pid = unsafe { libc::getpid() };
+    init.chan.send(&json!({"type": "pid", "pid": pid}))?;
+  }
+  let reply = init.chan.recv()?;
+  if reply.get("type").and_then(Value::as_str) != Some("ok") {
+    return Err(InitError::new("pid", format!("unexpected reply from parent: {reply}")));
+  }
+  let state = reply.get("state").map(|s| s.to_string()).unwrap_or_else(|| "{}".into());
+
+  namespaces::enter_cgroup(init, &nss)?;
+  init.at("setsid")?;
+  if unsafe { libc::setsid() } < 0 {
+    return Err(InitError::os("setsid", &std::io::Error::last_os_error(), "setsid"));
+  }
+  if p.session_keyring {
+    init.at("keyring")?;
+    const KEYCTL_JOIN_SESSION_KEYRING: libc::c_long = 1;
+    if unsafe { libc::syscall(libc::SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, 0usize) } < 0 {
+      let e = std::io::Error::last_os_error();
+      // runc: a kernel without keyrings is not an error.
+      if e.raw_os_error() != Some(libc::ENOSYS) {
+        return Err(InitError::os("keyring", &e, "join a new session keyring"));
+      }
+    }
+  }
+
+  let has_mount_ns = nss.iter().any(|n| n.flag == libc::CLONE_NEWNS);
+  if has_mount_ns {
+    let rootfd = rootfs::prepare(init, &p)?;
+    for m in &p.mounts {
+      init.at("mount")?;
+      rootfs::mount_one(rootfd.0, m)?;
+    }
+    for d in &p.devices {
+      init.at("device")?;
+      devices::create(rootfd.0, d)?;
+    }
+    for s in &p.symlinks {
+      init.at("symlink")?;
+      devices::symlink(rootfd.0, s)?;
+    }
+    // runc creates a missing cwd inside the rootfs.
+    rootfs::mkdir_all_in_root(rootfd.0, &p.process.cwd).ctx("cwd", format!("create {}", p.process.cwd))?;
+  } else if !p.mounts.is_empty() || !p.devices.is_empty() {
+    return Err(InitError::new("mount", "mounts and devices need a mount namespace"));
+  }
+
+  init.at("createRuntime")?;
+  init.chan.request(json!({"type": "createRuntime"}))?;
+  init.at("createContainerHooks")?;
+  hooks::run("createContainerHooks", &p.create_container_hooks, &state)?;
+
+  init.at("pivot-root")?;
+  if has_mount_ns && p.rootfs.pivot_root {
+    rootfs::pivot(&p.rootfs.path)?;
+  } else if has_mount_ns {
+    rootfs::move_root(&p.rootfs.path)?;
+  } else {
+    let c = cstr(&p.rootfs.path);
+    if unsafe { libc::chroot(c.as_ptr()) } < 0 || unsafe { libc::chdir(c"/".as_ptr()) } < 0 {
+      return Err(InitError::os("pivot-root", &std::io::Error::last_os_error(), "chroot"));
+    }
+  }
+
+  if p.process.terminal {
+    init.at("console")?;
+    console::setup(console, p.process.console_size.as_ref())?;
+  }
+  init.at("sysctl")?;
+  attrs::sysctl(&p.sysctl)?;
+  if let Some(h) = &p.hostname {
+    init.at("hostname")?;
+    attrs::hostname(h)?;
+  }
+  if let Some(d) = &p.domainname {
+    init.at("domainname")?;
+    attrs::domainname(d)?;
+  }
+  init.at("readonly-paths")?;
+  for path in &p.readonly_paths {
+    rootfs::readonly_path(path)?;
+  }
+  init.at("masked-paths")?;
+  for path in &p.masked_paths {
+    rootfs::mask_path(path)?;
+  }
+  if p.rootfs.readonly {
+    init.at("rootfs-readonly")?;
+    rootfs::readonly_root()?;
+  }
+
+  let pr = &p.process;
+  init.at("apparmor")?;
+  init.at("selinux")?;
+  attrs::lsm(pr, &lsm)?;
+  init.at("rlimits")?;
+  attrs::rlimits(pr)?;
+  if let Some(v) = pr.oom_score_adj {
+    init.at("oom-score-adj")?;
+    attrs::oom_score_adj(v)?;
+  }
+  if let Some(v) = pr.personality {
+    init.at("personality")?;
+    attrs::personality(v)?;
+  }
+  if let Some(v) = pr.io_priority {
+    init.at("io-priority")?;
+    attrs::io_priority(v)?;
+  }
+  if let Some(s) = &pr.scheduler {
+    init.at("scheduler")?;
+    attrs::scheduler(s)?;
+  }
+  // Without no_new_privs, seccomp(2) needs CAP_SYS_ADMIN: load it while we
+  // still have it (runc standard_init_linux.go does the same).
+  let seccomp_late = pr.seccomp.as_ref().is_some_and(|s| pr.no_new_privileges && !s.notify);
+  if let Some(s) = pr.seccomp.as_ref().filter(|_| !seccomp_late) {
+    init.at("seccomp")?;
+    seccomp::load(s)?;
+  }
+  if let Some(caps) = &pr.capabilities {
+    init.at("bounding")?;
+    creds::drop_bounding(caps)?;
+  }
+  init.at("user")?;
+  creds::set_user(pr)?;
+  if let Some(caps) = &pr.capabilities {
+    init.at("capabilities")?;
+    creds::apply(caps)?;
+  }
+  if pr.no_new_privileges {
+    init.at("no-new-privs")?;
+    if unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) } < 0 {
+      return Err(InitError::os("no-new-privs", &std::io::Error::last_os_error(), "PR_SET_NO_NEW_PRIVS"));
+    }
+  }
+  init.at("umask")?;
+  attrs::umask_of(pr.umask.unwrap_or(saved_umask as u32));
+  init.at("cwd")?;
+  attrs::chdir(&pr.cwd)?;
+  init.at("exec-lookup")?;
+  let exe = exec::lookup(&pr.args, &pr.env)?;
+
+  init.chan.send(&json!({"type": "ready"}))?;
+  init.chan.close();
+
+  if let Some(fifo) = fifo {
+    init.at("exec-fifo")?;
+    // Blocks until `start` opens the fifo for reading (fifo(7)).
+    let path = fifo.proc_path();
+    let fd = crate::sys::cvt_retry(|| unsafe { libc::open(path.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC) }).ctx("exec-fifo", "open exec.fifo")?;
+    unsafe {
+      libc::write(fd, b"0".as_ptr() as *const _, 1);
+      libc::close(fd);
+    }
+    drop(fifo);
+  }
+  init.at("startContainerHooks")?;
+  hooks::run("startContainerHooks", &p.start_container_hooks, &state)?;
+  if let Some(s) = pr.seccomp.as_ref().filter(|_| seccomp_late) {
+    init.at("seccomp")?;
+    seccomp::load(s)?;
+  }
+  init.at("exec")?;
+  crate::sys::close_range(3 + npres, u32::MAX, crate::sys::CLOSE_RANGE_CLOEXEC).ctx("exec", "close_range")?;
+  Err(exec::exec(&exe, &pr.args, &pr.env))
+}

@@ -1,0 +1,289 @@
+//! The container's root filesystem, in runc's order (rootfs_linux.go):
+//! propagation of "/", the rootfs bound onto itself, the mounts with their
+//! destinations resolved INSIDE the rootfs, then (mod.rs) devices, symlinks,
+//! pivot_root, read-only and masked paths.
+//!
+//! Destinations are never string-joined onto the rootfs path: every lookup
+//! is openat2(rootfd, path, RESOLVE_IN_ROOT) so a symlink in the image (even
+//! an absolute one or "../../..") resolves inside the rootfs
+//! (CVE-2018-15664 / runc's securejoin), and the mount itself targets
+//! /proc/self/fd/N of the O_PATH fd we checked, so a symlink swapped in
+//! between the check and mount(2) cannot redirect it (CVE-2021-30465).
+
+use super::error::{Ctx, InitError, Result};
+use super::program::{InitProgram, MountOp};
+use super::{cstr, Init};
+use crate::sys::{openat2, RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS};
+use std::ffi::CString;
+use std::io;
+use std::os::fd::RawFd;
+
+const RESOLVE: u64 = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+
+/// An fd closed on drop.
+pub struct Fd(pub RawFd);
+impl Drop for Fd {
+  fn drop(&mut self) {
+    unsafe { libc::close(self.0) };
+  }
+}
+impl Fd {
+  pub fn proc_path(&self) -> CString {
+    cstr(&format!("/proc/self/fd/{}", self.0))
+  }
+}
+
+fn components(path: &str) -> Vec<&str> {
+  path.split('/').filter(|c| !c.is_empty() && *c != ".").collect()
+}
+
+/// Open `path` inside the root `rootfd` (O_PATH), resolving symlinks and
+/// ".." as if rootfd were "/".
+pub fn open_in_root(rootfd: RawFd, path: &str) -> io::Result<Fd> {
+  let rel = components(path).join("/");
+  let rel = if rel.is_empty() { ".".to_string() } else { rel };
+  openat2(rootfd, &cstr(&rel), libc::O_PATH, 0, RESOLVE).map(Fd)
+}
+
+/// mkdir -p inside the root; every component is resolved in the root before
+/// the next one is created relative to it, so nothing is created outside.
+pub fn mkdir_all_in_root(rootfd: RawFd, path: &str) -> io::Result<Fd> {
+  let comps = components(path);
+  let mut cur = openat2(rootfd, c".", libc::O_PATH | libc::O_DIRECTORY, 0, RESOLVE).map(Fd)?;
+  for i in 0..comps.len() {
+    let prefix = comps[..=i].join("/");
+    match openat2(rootfd, &cstr(&prefix), libc::O_PATH | libc::O_DIRECTORY, 0, RESOLVE) {
+      Ok(fd) => cur = Fd(fd),
+      Err(e) if e.raw_os_error() == Some(libc::ENOENT) => {
+        let name = cstr(comps[i]);
+        if unsafe { libc::mkdirat(cur.0, name.as_ptr(), 0o755) } < 0 {
+          let e = io::Error::last_os_error();
+          if e.raw_os_error() != Some(libc::EEXIST) {
+            return Err(e);
+          }
+        }
+        cur = Fd(openat2(rootfd, &cstr(&prefix), libc::O_PATH | libc::O_DIRECTORY, 0, RESOLVE)?);
+      }
+      Err(e) => return Err(e),
+    }
+  }
+  Ok(cur)
+}
+
+/// The parent directory of `path` (created inside the root) and the last name.
+pub fn parent_in_root(rootfd: RawFd, path: &str) -> io::Result<(Fd, CString)> {
+  let comps = components(path);
+  let Some((last, dirs)) = comps.split_last() else { return Err(io::Error::from_raw_os_error(libc::EINVAL)) };
+  let parent = mkdir_all_in_root(rootfd, &dirs.join("/"))?;
+  Ok((parent, cstr(last)))
+}
+
+/// Open the destination inside the root, creating it (a directory or an
+/// empty file) when it is missing.
+pub fn create_in_root(rootfd: RawFd, path: &str, as_file: bool) -> io::Result<Fd> {
+  match open_in_root(rootfd, path) {
+    Ok(fd) => return Ok(fd),
+    Err(e) if e.raw_os_error() != Some(libc::ENOENT) => return Err(e),
+    _ => {}
+  }
+  if !as_file {
+    return mkdir_all_in_root(rootfd, path);
+  }
+  let (parent, name) = parent_in_root(rootfd, path)?;
+  // mknodat does not follow a symlink at the last component (EEXIST then).
+  if unsafe { libc::mknodat(parent.0, name.as_ptr(), libc::S_IFREG | 0o644, 0) } < 0 {
+    let e = io::Error::last_os_error();
+    if e.raw_os_error() != Some(libc::EEXIST) {
+      return Err(e);
+    }
+  }
+  open_in_root(rootfd, path)
+}
+
+pub fn mount(src: Option<&str>, target: &CString, fstype: Option<&str>, flags: u64, data: Option<&str>) -> io::Result<()> {
+  let src = src.map(cstr);
+  let fstype = fstype.map(cstr);
+  let data = data.filter(|d| !d.is_empty()).map(cstr);
+  let r = unsafe {
+    libc::mount(
+      src.as_ref().map_or(std::ptr::null(), |s| s.as_ptr()),
+      target.as_ptr(),
+      fstype.as_ref().map_or(std::ptr::null(), |s| s.as_ptr()),
+      flags as libc::c_ulong,
+      data.as_ref().map_or(std::ptr::null(), |s| s.as_ptr() as *const libc::c_void),
+    )
+  };
+  if r < 0 {
+    return Err(io::Error::last_os_error());
+  }
+  Ok(())
+}
+
+/// statvfs f_flag bits that are "locked" on a mount we inherited across a
+/// user namespace: a bind remount must keep them or it fails with EPERM
+/// (mount_namespaces(7) "Restrictions on mount namespaces"); runc does the same.
+fn locked_flags(target: &CString) -> u64 {
+  let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+  if unsafe { libc::statvfs(target.as_ptr(), &mut st) } < 0 {
+    return 0;
+  }
+  let f = st.f_flag as u64;
+  let mut out = 0u64;
+  for (st_flag, ms) in [
+    // ST_* values from statvfs(3) / <sys/statvfs.h>.
+    (1u64, libc::MS_RDONLY),
+    (2, libc::MS_NOSUID),
+    (4, libc::MS_NODEV),
+    (8, libc::MS_NOEXEC),
+    (1024, libc::MS_NOATIME),
+    (2048, libc::MS_NODIRATIME),
+    (4096, libc::MS_RELATIME),
+  ] {
+    if f & st_flag != 0 {
+      out |= ms as u64;
+    }
+  }
+  out
+}
+
+pub fn bind_remount(target: &CString, flags: u64) -> io::Result<()> {
+  let flags = flags | (libc::MS_BIND | libc::MS_REMOUNT) as u64;
+  match mount(None, target, None, flags, None) {
+    Err(e) if e.raw_os_error() == Some(libc::EPERM) => mount(None, target, None, flags | locked_flags(target), None),
+    r => r,
+  }
+}
+
+/// The mount point that holds `path` (longest prefix in mountinfo).
+fn mount_point_of(path: &str) -> Option<String> {
+  let info = std::fs::read_to_string("/proc/self/mountinfo").ok()?;
+  let mut best: Option<String> = None;
+  for line in info.lines() {
+    let mp = line.split(' ').nth(4)?;
+    let mp = mp.replace("\\040", " ");
+    let inside = mp == "/" || path == mp || path.starts_with(&format!("{mp}/"));
+    if inside && best.as_ref().map_or(true, |b| mp.len() > b.len()) {
+      best = Some(mp);
+    }
+  }
+  best
+}
+
+/// Steps 8-9 of docs/init-program.md; returns the O_PATH fd of the rootfs
+/// mount (the bind of the rootfs onto itself).
+pub fn prepare(init: &mut Init, p: &InitProgram) -> Result<Fd> {
+  let root = &p.rootfs.path;
+  init.at("rootfs-propagation")?;
+  if p.rootfs.propagation != 0 {
+    mount(None, &cstr("/"), None, p.rootfs.propagation, None).ctx("rootfs-propagation", "mount / propagation")?;
+  }
+  // pivot_root(2) fails with EINVAL when the new root's parent mount is
+  // shared; runc makes it private (rootfsParentMountPrivate).
+  if let Some(mp) = mount_point_of(root) {
+    mount(None, &cstr(&mp), None, libc::MS_PRIVATE as u64, None).ctx("rootfs-propagation", format!("make {mp} private"))?;
+  }
+  init.at("rootfs-bind")?;
+  mount(Some(root), &cstr(root), Some("bind"), (libc::MS_BIND | libc::MS_REC) as u64, None).ctx("rootfs-bind", format!("bind {root} onto itself"))?;
+  let c = cstr(root);
+  let fd = unsafe { libc::open(c.as_ptr(), libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC) };
+  if fd < 0 {
+    return Err(InitError::os("rootfs-bind", &io::Error::last_os_error(), format!("open {root}")));
+  }
+  Ok(Fd(fd))
+}
+
+pub fn mount_one(rootfd: RawFd, m: &MountOp) -> Result<()> {
+  let what = |s: &str| format!("{s} {} on {}", m.fstype, m.destination);
+  let dest = create_in_root(rootfd, &m.destination, m.create_as == "file").ctx("mount", what("create destination for"))?;
+  let fstype = if m.fstype.is_empty() || m.flags & libc::MS_BIND as u64 != 0 { None } else { Some(m.fstype.as_str()) };
+  let src = if m.source.is_empty() { Some(m.fstype.as_str()) } else { Some(m.source.as_str()) };
+  mount(src, &dest.proc_path(), fstype, m.flags, Some(&m.data)).ctx("mount", what("mount"))?;
+  drop(dest);
+  if m.remount_flags == 0 && m.propagation.is_empty() {
+    return Ok(());
+  }
+  // Re-open: the old fd still points at the directory under the new mount.
+  let mounted = open_in_root(rootfd, &m.destination).ctx("mount", what("reopen"))?;
+  let target = mounted.proc_path();
+  if m.remount_flags != 0 {
+    bind_remount(&target, m.remount_flags).ctx("mount", what("remount"))?;
+  }
+  for &prop in &m.propagation {
+    mount(None, &target, None, prop, None).ctx("mount", what("set propagation of"))?;
+  }
+  Ok(())
+}
+
+/// pivot_root(".", ".") as runc (rootfs_linux.go pivotRoot): it avoids a
+/// temporary directory for the old root; the old root ends up stacked on
+/// "/", is made a slave (so the unmount does not propagate to the host) and
+/// lazily detached. Neither fd survives (CVE-2024-21626: no host directory
+/// may stay reachable as an fd or the cwd).
+pub fn pivot(root: &str) -> Result<()> {
+  let open_dir = |p: &str| -> Result<Fd> {
+    let c = cstr(p);
+    let fd = unsafe { libc::open(c.as_ptr(), libc::O_DIRECTORY | libc::O_RDONLY | libc::O_CLOEXEC) };
+    if fd < 0 {
+      return Err(InitError::os("pivot-root", &io::Error::last_os_error(), format!("open {p}")));
+    }
+    Ok(Fd(fd))
+  };
+  let old = open_dir("/")?;
+  let new = open_dir(root)?;
+  let sys = |r: libc::c_long, what: &str| -> Result<()> {
+    if r < 0 {
+      return Err(InitError::os("pivot-root", &io::Error::last_os_error(), what));
+    }
+    Ok(())
+  };
+  sys(unsafe { libc::fchdir(new.0) } as _, "fchdir to the rootfs")?;
+  sys(unsafe { libc::syscall(libc::SYS_pivot_root, c".".as_ptr(), c".".as_ptr()) }, "pivot_root")?;
+  sys(unsafe { libc::fchdir(old.0) } as _, "fchdir to the old root")?;
+  mount(None, &cstr("."), None, (libc::MS_SLAVE | libc::MS_REC) as u64, None).ctx("pivot-root", "make the old root a slave")?;
+  sys(unsafe { libc::umount2(c".".as_ptr(), libc::MNT_DETACH) } as _, "unmount the old root")?;
+  sys(unsafe { libc::chdir(c"/".as_ptr()) } as _, "chdir /")?;
+  Ok(())
+}
+
+/// --no-pivot: move the rootfs onto "/" and chroot (runc's msMoveRoot,
+/// without pivot_root, e.g. on a ramfs root).
+pub fn move_root(root: &str) -> Result<()> {
+  let c = cstr(root);
+  if unsafe { libc::chdir(c.as_ptr()) } < 0 {
+    return Err(InitError::os("pivot-root", &io::Error::last_os_error(), format!("chdir {root}")));
+  }
+  mount(Some(root), &cstr("/"), None, libc::MS_MOVE as u64, None).ctx("pivot-root", "move the rootfs onto /")?;
+  if unsafe { libc::chroot(c".".as_ptr()) } < 0 || unsafe { libc::chdir(c"/".as_ptr()) } < 0 {
+    return Err(InitError::os("pivot-root", &io::Error::last_os_error(), "chroot"));
+  }
+  Ok(())
+}
+
+/// readonlyPaths: bind the path onto itself and remount it read-only
+/// (runc readonlyPath); a missing path is not an error.
+pub fn readonly_path(path: &str) -> Result<()> {
+  let c = cstr(path);
+  match mount(Some(path), &c, None, (libc::MS_BIND | libc::MS_REC) as u64, None) {
+    Err(e) if e.raw_os_error() == Some(libc::ENOENT) => return Ok(()),
+    r => r.ctx("readonly-paths", format!("bind {path}"))?,
+  }
+  bind_remount(&c, (libc::MS_RDONLY | libc::MS_REC) as u64).ctx("readonly-paths", format!("remount {path} read-only"))
+}
+
+/// maskedPaths: /dev/null over a file, an empty read-only tmpfs over a
+/// directory (runc maskPath); a missing path is not an error.
+pub fn mask_path(path: &str) -> Result<()> {
+  let c = cstr(path);
+  match mount(Some("/dev/null"), &c, None, libc::MS_BIND as u64, None) {
+    Ok(()) => Ok(()),
+    Err(e) if e.raw_os_error() == Some(libc::ENOENT) => Ok(()),
+    Err(e) if e.raw_os_error() == Some(libc::ENOTDIR) => {
+      mount(Some("tmpfs"), &c, Some("tmpfs"), libc::MS_RDONLY as u64, None).ctx("masked-paths", format!("mask {path}"))
+    }
+    Err(e) => Err(InitError::os("masked-paths", &e, format!("mask {path}"))),
+  }
+}
+
+pub fn readonly_root() -> Result<()> {
+  bind_remount(&cstr("/"), (libc::MS_RDONLY | libc::MS_REC) as u64).ctx("rootfs-readonly", "remount / read-only")
+}

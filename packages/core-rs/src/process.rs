@@ -1,0 +1,93 @@
+//! Processes: pidfds, signals, waiting, the child subreaper bit.
+
+use crate::jserr;
+use napi::bindgen_prelude::AsyncTask;
+use napi::{Env, Task};
+use napi_derive::napi;
+
+/// pidfd_open(2): a file descriptor that refers to process `pid` (O_CLOEXEC).
+#[napi]
+pub fn pidfd_open(env: Env, pid: i32) -> napi::Result<i32> {
+  let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+  if fd < 0 {
+    return Err(jserr::last(&env, &format!("pidfd_open({pid})")));
+  }
+  Ok(fd as i32)
+}
+
+/// pidfd_send_signal(2): signal the process behind `pidfd` (no pid reuse race).
+#[napi]
+pub fn pidfd_send_signal(env: Env, pidfd: i32, sig: i32) -> napi::Result<()> {
+  let r = unsafe { libc::syscall(libc::SYS_pidfd_send_signal, pidfd, sig, std::ptr::null::<libc::siginfo_t>(), 0) };
+  if r < 0 {
+    return Err(jserr::last(&env, &format!("pidfd_send_signal({pidfd}, {sig})")));
+  }
+  Ok(())
+}
+
+/// kill(2); `sig` 0 only checks that the process exists.
+#[napi]
+pub fn kill(env: Env, pid: i32, sig: i32) -> napi::Result<()> {
+  if unsafe { libc::kill(pid, sig) } < 0 {
+    return Err(jserr::last(&env, &format!("kill({pid}, {sig})")));
+  }
+  Ok(())
+}
+
+/// prctl(PR_SET_CHILD_SUBREAPER): orphaned descendants (the container init
+/// after the executor's stage 1 exits) are re-parented to this process, so
+/// `waitPid` can reap them.
+#[napi]
+pub fn set_child_subreaper(env: Env, on: bool) -> napi::Result<()> {
+  if unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, on as libc::c_ulong, 0, 0, 0) } < 0 {
+    return Err(jserr::last(&env, "prctl(PR_SET_CHILD_SUBREAPER)"));
+  }
+  Ok(())
+}
+
+#[napi(object)]
+pub struct ExitStatus {
+  /// The exit status when the process exited, else null.
+  pub exit_code: Option<i32>,
+  /// The signal that killed the process, else null.
+  pub signal: Option<i32>,
+}
+
+pub struct WaitTask {
+  pid: i32,
+}
+
+impl Task for WaitTask {
+  type Output = Result<i32, i32>;
+  type JsValue = ExitStatus;
+
+  fn compute(&mut self) -> napi::Result<Self::Output> {
+    let mut status = 0;
+    loop {
+      let r = unsafe { libc::waitpid(self.pid, &mut status, 0) };
+      if r >= 0 {
+        return Ok(Ok(status));
+      }
+      let errno = crate::sys::last_errno();
+      if errno != libc::EINTR {
+        return Ok(Err(errno));
+      }
+    }
+  }
+
+  fn resolve(&mut self, env: Env, out: Self::Output) -> napi::Result<ExitStatus> {
+    match out {
+      Ok(st) if libc::WIFEXITED(st) => Ok(ExitStatus { exit_code: Some(libc::WEXITSTATUS(st)), signal: None }),
+      Ok(st) => Ok(ExitStatus { exit_code: None, signal: Some(libc::WTERMSIG(st)) }),
+      Err(errno) => Err(jserr::os(&env, &format!("waitpid({})", self.pid), &std::io::Error::from_raw_os_error(errno))),
+    }
+  }
+}
+
+/// waitpid(2) for a child (or, with setChildSubreaper, an orphaned
+/// descendant) on a libuv worker thread: the JS thread never blocks.
+/// Rejects with code 'ECHILD' when `pid` is not ours to wait for.
+#[napi(ts_return_type = "Promise<ExitStatus>")]
+pub fn wait_pid(pid: i32) -> AsyncTask<WaitTask> {
+  AsyncTask::new(WaitTask { pid })
+}
