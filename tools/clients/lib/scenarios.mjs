@@ -183,6 +183,37 @@ export const scenarios = [
       assert.match(u.stdout, /^userfaultfd=ok$/m);
     },
   },
+  {
+    name: 'pod sandbox: two containers share its namespaces',
+    clients: ['cri'],
+    async fn(d, { track }) {
+      // Kubernetes shareProcessNamespace: pid namespace mode POD.
+      const pod = await d.runPod({ pid: 0, hostname: 'oci-ts-pod' });
+      try {
+        const a = track(await d.startIn(pod, ['sleep', '100002'], { pid: 0 }));
+        const b = track(await d.startIn(pod, ['sleep', '100003'], { pid: 0 }));
+        const ns = 'for n in net ipc uts pid mnt; do echo $n=$(readlink /proc/self/ns/$n); done; hostname; ps -o args';
+        const ra = ok(await d.exec(a, ['sh', '-c', ns]), 'exec in a');
+        const rb = ok(await d.exec(b, ['sh', '-c', ns]), 'exec in b');
+        const get = (out, n) => out.match(new RegExp(`^${n}=(.*)$`, 'm'))?.[1];
+        for (const n of ['net', 'ipc', 'uts', 'pid']) {
+          assert.ok(get(ra.stdout, n), `${n} namespace readable`);
+          assert.equal(get(ra.stdout, n), get(rb.stdout, n), `both containers share the pod's ${n} namespace`);
+        }
+        assert.notEqual(get(ra.stdout, 'mnt'), get(rb.stdout, 'mnt'), 'each container has its own mount namespace');
+        assert.match(ra.stdout, /^oci-ts-pod$/m, 'the pod hostname');
+        assert.match(ra.stdout, /sleep 100003/, 'a sees b\'s process (shared pid namespace)');
+        assert.match(rb.stdout, /sleep 100002/, 'b sees a\'s process');
+        assert.match(ra.stdout, /sleep 2147483647/, 'the sandbox (pause) process is in the shared pid namespace');
+        // The pod's network namespace is its own: lo and our eth0 only.
+        const ip = ok(await d.exec(a, ['ip', '-o', 'addr']), 'ip addr');
+        assert.match(ip.stdout, /\blo\b.*127\.0\.0\.1/);
+        assert.match(ip.stdout, /eth0.*169\.254\.77\.2/);
+      } finally {
+        await d.removePod(pod.id);
+      }
+    },
+  },
 ];
 
 /** Waits until the container's process list shows `needle`. */
