@@ -1,0 +1,394 @@
+// linux.seccomp (runtime-spec config-linux.md "Seccomp") -> classic BPF for
+// seccomp(SECCOMP_SET_MODE_FILTER). Semantics follow runc + libseccomp
+// (see README "Differences from libseccomp" for the deliberate exceptions);
+// the layout is our own: per architecture, a balanced binary search over
+// syscall-number ranges, so every syscall costs O(log ranges) instructions
+// and the paths of syscalls that are allowed unconditionally never load an
+// argument (the kernel's seccomp action cache, Linux 5.11+, then skips the
+// filter for them).
+import type { LinuxSeccomp } from '@oci/spec';
+import { BPF, BPF_MAXINSNS, SECCOMP_DATA, SECCOMP_RET, encode, type Insn } from './bpf.ts';
+import { ARCHES, argOffset, getArch, isKnownSyscall, nativeArch, syscallNumber, SOCKETCALL, IPCCALL, X32_SYSCALL_BIT, type ArchDef } from './arch.ts';
+import { parseAction } from './action.ts';
+import { SeccompError } from './errors.ts';
+import { ProgramBuilder, assemble, type PNode } from './program.ts';
+import { addRule, genChain, levelHead, RuleConflict, type ArgCmp, type CmpOp, type SyscallEntry, type TreeNode } from './tree.ts';
+
+export interface CompileOptions {
+  /** Native architecture (always part of the filter, as with libseccomp). Default: the host's. */
+  arch?: string;
+  /** Unknown syscall names are an error instead of being skipped (runc skips them). */
+  strict?: boolean;
+  /** runc's -ENOSYS stub for syscalls newer than the profile. Default true. */
+  enosysStub?: boolean;
+  /** Receives debug messages such as skipped unknown syscall names. */
+  log?: (message: string) => void;
+}
+
+export interface CompileResult {
+  /** The program: 8 bytes per instruction, host byte order. */
+  bpf: Uint8Array;
+  instructions: number;
+  /** SECCOMP_FILTER_FLAG_* to pass to seccomp(2). */
+  flags: number;
+  /** A rule uses SCMP_ACT_NOTIFY: flags include NEW_LISTENER and seccomp(2) returns the listener fd. */
+  listener: boolean;
+  /** Names no syscall table knows (skipped unless strict). */
+  unknownSyscalls: string[];
+  /** Architectures in the filter, in check order. */
+  architectures: string[];
+}
+
+/** SECCOMP_FILTER_FLAG_* (linux/seccomp.h). */
+export const SECCOMP_FILTER_FLAG = {
+  TSYNC: 1,
+  LOG: 2,
+  SPEC_ALLOW: 4,
+  NEW_LISTENER: 8,
+  TSYNC_ESRCH: 16,
+  WAIT_KILLABLE_RECV: 32,
+} as const;
+
+const OCI_FLAGS: Record<string, number> = {
+  SECCOMP_FILTER_FLAG_TSYNC: SECCOMP_FILTER_FLAG.TSYNC,
+  SECCOMP_FILTER_FLAG_LOG: SECCOMP_FILTER_FLAG.LOG,
+  SECCOMP_FILTER_FLAG_SPEC_ALLOW: SECCOMP_FILTER_FLAG.SPEC_ALLOW,
+  SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV: SECCOMP_FILTER_FLAG.WAIT_KILLABLE_RECV,
+};
+
+const OPS: Record<string, CmpOp> = {
+  SCMP_CMP_NE: 'NE', SCMP_CMP_LT: 'LT', SCMP_CMP_LE: 'LE', SCMP_CMP_EQ: 'EQ',
+  SCMP_CMP_GE: 'GE', SCMP_CMP_GT: 'GT', SCMP_CMP_MASKED_EQ: 'MASKED_EQ',
+};
+
+const ENOSYS = 38;
+const U64_MAX = (1n << 64n) - 1n;
+
+interface Rule {
+  name: string;
+  action: number;
+  args: ArgCmp[];
+  pointer: string;
+}
+
+function toU64(v: unknown, pointer: string): bigint {
+  if (typeof v === 'bigint' && v >= 0n && v <= U64_MAX) return v;
+  if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= Number.MAX_SAFE_INTEGER * 2 ** 11) {
+    return BigInt(v);
+  }
+  throw new SeccompError('EARGVALUE', `expected an unsigned 64-bit integer, got ${JSON.stringify(typeof v === 'bigint' ? String(v) : v)}`, { pointer });
+}
+
+function parseArgs(args: unknown, pointer: string): ArgCmp[] {
+  if (args === undefined || args === null) return [];
+  if (!Array.isArray(args)) throw new SeccompError('EPROFILE', 'args must be an array', { pointer });
+  return args.map((a: any, i) => {
+    const p = `${pointer}/${i}`;
+    if (typeof a !== 'object' || a === null) throw new SeccompError('EPROFILE', 'argument condition must be an object', { pointer: p });
+    if (!Number.isInteger(a.index) || a.index < 0 || a.index > 5) {
+      throw new SeccompError('EARGINDEX', `argument index must be 0..5, got ${JSON.stringify(a.index)}`, { pointer: `${p}/index` });
+    }
+    const op = OPS[a.op];
+    if (!op) throw new SeccompError('EOP', `unknown operator ${JSON.stringify(a.op)}`, { pointer: `${p}/op` });
+    return {
+      index: a.index,
+      op,
+      value: toU64(a.value, `${p}/value`),
+      valueTwo: a.valueTwo === undefined || a.valueTwo === null ? 0n : toU64(a.valueTwo, `${p}/valueTwo`),
+    };
+  });
+}
+
+interface Normalized {
+  defaultAction: number;
+  defaultErrnoRet: number | undefined;
+  rules: Rule[];
+  /** Every known name of the profile (the stub's maximum counts all of them, as runc's does). */
+  names: string[];
+  unknown: string[];
+  flags: number;
+  listener: boolean;
+}
+
+function normalize(seccomp: LinuxSeccomp, opts: CompileOptions): Normalized {
+  if (typeof seccomp !== 'object' || seccomp === null) throw new SeccompError('EPROFILE', 'seccomp must be an object');
+  const s = seccomp as LinuxSeccomp & Record<string, unknown>;
+  const defaultAction = parseAction(s.defaultAction, s.defaultErrnoRet, '/defaultAction');
+  if (defaultAction === SECCOMP_RET.USER_NOTIF) {
+    // runc: the init needs write(2) to hand over the listener fd.
+    throw new SeccompError('EACTION', 'SCMP_ACT_NOTIFY cannot be the default action', { pointer: '/defaultAction' });
+  }
+  let flags = 0;
+  (s.flags ?? []).forEach((f, i) => {
+    const bit = OCI_FLAGS[f as string];
+    if (bit === undefined) throw new SeccompError('EFLAG', `unknown seccomp flag ${JSON.stringify(f)}`, { pointer: `/flags/${i}` });
+    flags |= bit;
+  });
+  const rules: Rule[] = [];
+  const names: string[] = [];
+  const unknown: string[] = [];
+  let listener = false;
+  const syscalls = s.syscalls ?? [];
+  if (!Array.isArray(syscalls)) throw new SeccompError('EPROFILE', 'syscalls must be an array', { pointer: '/syscalls' });
+  syscalls.forEach((sc: any, i) => {
+    const pointer = `/syscalls/${i}`;
+    if (typeof sc !== 'object' || sc === null || !Array.isArray(sc.names)) {
+      throw new SeccompError('EPROFILE', 'syscall entry needs a names array', { pointer });
+    }
+    const action = parseAction(sc.action, sc.errnoRet, `${pointer}/action`);
+    const args = parseArgs(sc.args, `${pointer}/args`);
+    if (action === SECCOMP_RET.USER_NOTIF) listener = true;
+    for (const [j, name] of (sc.names as unknown[]).entries()) {
+      if (typeof name !== 'string' || name === '') throw new SeccompError('EPROFILE', 'syscall name must be a non-empty string', { pointer: `${pointer}/names/${j}` });
+      if (!isKnownSyscall(name)) {
+        if (opts.strict) throw new SeccompError('EUNKNOWNSYSCALL', `unknown syscall ${JSON.stringify(name)}`, { pointer: `${pointer}/names/${j}` });
+        if (!unknown.includes(name)) unknown.push(name);
+        opts.log?.(`seccomp: unknown syscall ${JSON.stringify(name)} ignored`);
+        continue;
+      }
+      names.push(name);
+      // runc skips rules whose action is the default action (libseccomp refuses them).
+      if (action === defaultAction) continue;
+      // libseccomp takes one condition per argument; runc and crun split a
+      // rule that repeats an index into one rule per condition (an OR).
+      const counts = new Map<number, number>();
+      for (const a of args) counts.set(a.index, (counts.get(a.index) ?? 0) + 1);
+      if ([...counts.values()].some((c) => c > 1)) {
+        for (const a of args) rules.push({ name, action, args: [a], pointer });
+      } else {
+        rules.push({ name, action, args, pointer });
+      }
+    }
+  });
+  if (listener) {
+    flags |= SECCOMP_FILTER_FLAG.NEW_LISTENER;
+    // seccomp(2): TSYNC with NEW_LISTENER needs TSYNC_ESRCH (Linux 5.7+).
+    if (flags & SECCOMP_FILTER_FLAG.TSYNC) flags |= SECCOMP_FILTER_FLAG.TSYNC_ESRCH;
+  }
+  return {
+    defaultAction,
+    defaultErrnoRet: typeof s.defaultErrnoRet === 'number' ? s.defaultErrnoRet : undefined,
+    rules, names, unknown, flags, listener,
+  };
+}
+
+/** Apply every rule to one arch: syscall number -> entry (libseccomp's per-arch db). */
+function archEntries(arch: ArchDef, rules: readonly Rule[]): Map<number, SyscallEntry> {
+  const entries = new Map<number, SyscallEntry>();
+  const add = (nr: number, args: ArgCmp[], rule: Rule) => {
+    const chain = genChain(args, rule.action, arch.bits);
+    try {
+      entries.set(nr, addRule(entries.get(nr), chain, rule.action));
+    } catch (e) {
+      if (e instanceof RuleConflict) {
+        throw new SeccompError('EPROFILE', `rule for ${rule.name} conflicts with an earlier rule (same conditions, different action) on ${arch.name}`, { pointer: rule.pointer });
+      }
+      throw e;
+    }
+  };
+  for (const rule of rules) {
+    const direct = syscallNumber(arch, rule.name);
+    // socketcall(2)/ipc(2) multiplexing (libseccomp arch-x86.c, arch-s390*.c):
+    // the multiplexed form matches args[0] == sub-call; the rule's own
+    // condition on args[0] (if any) is replaced, the others are kept.
+    const sub = arch.socketcall !== undefined && SOCKETCALL[rule.name] !== undefined ? { nr: arch.socketcall, call: SOCKETCALL[rule.name] }
+      : arch.ipc !== undefined && IPCCALL[rule.name] !== undefined ? { nr: arch.ipc, call: IPCCALL[rule.name] }
+      : undefined;
+    if (sub) {
+      const muxArgs = rule.args.filter((a) => a.index !== 0);
+      muxArgs.push({ index: 0, op: 'EQ', value: BigInt(sub.call), valueTwo: 0n });
+      add(sub.nr, muxArgs, rule);
+    }
+    if (direct !== undefined) add(direct, rule.args, rule);
+  }
+  return entries;
+}
+
+interface Group {
+  token: number;
+  arches: ArchDef[];
+}
+
+/** Builds the program nodes for one arch group. */
+class GroupCompiler {
+  constructor(
+    private readonly b: ProgramBuilder,
+    private readonly defaultRet: PNode,
+    private readonly badArchRet: PNode,
+  ) {}
+
+  /** An argument tree: the level starting at `start`, falling through to `fall`. */
+  private level(arch: ArchDef, start: TreeNode, fall: PNode, acc: Acc | undefined, memo: Map<string, PNode>): PNode {
+    const nodes: TreeNode[] = [];
+    for (let c: TreeNode | undefined = levelHead(start); c; c = c.lvlNxt) nodes.push(c);
+    return this.levelFrom(arch, nodes, 0, fall, acc, memo);
+  }
+
+  private levelFrom(arch: ArchDef, nodes: TreeNode[], i: number, fall: PNode, acc: Acc | undefined, memo: Map<string, PNode>): PNode {
+    if (i >= nodes.length) return fall;
+    const c = nodes[i];
+    const offset = argOffset(arch, c.arg, c.hi);
+    const key = `${nodeId(c)}|${i}|${fall.id}|${acc ? `${acc.offset},${acc.mask}` : '-'}`;
+    const hit = memo.get(key);
+    if (hit) return hit;
+    const after: Acc = { offset, mask: c.mask };
+    // Next node of this level: reached with A known (a branch without target)
+    // or unknown (a sub-level ran out).
+    const nextKnown = this.levelFrom(arch, nodes, i + 1, fall, after, memo);
+    const nextUnknown = this.levelFrom(arch, nodes, i + 1, fall, undefined, memo);
+    const branch = (nxt: TreeNode | undefined, act: number | undefined): PNode =>
+      nxt ? this.level(arch, nxt, nextUnknown, after, memo) : act !== undefined ? this.b.ret(act) : nextKnown;
+    const op = c.op === 'GT' ? BPF.JGT : c.op === 'GE' ? BPF.JGE : BPF.JEQ;
+    let n = this.b.jmp(op, c.datum, branch(c.nxtT, c.actT), branch(c.nxtF, c.actF));
+    // Reload only when A does not already hold this word (masked at most as needed).
+    const reload = !acc || acc.offset !== offset || ((c.mask & acc.mask) >>> 0) !== c.mask;
+    const curMask = reload ? 0xffffffff : acc!.mask;
+    if (c.mask !== curMask) n = this.b.and(c.mask, n);
+    if (reload) n = this.b.ld(offset, n);
+    memo.set(key, n);
+    return n;
+  }
+
+  compile(group: Group, perArch: Map<ArchDef, Map<number, SyscallEntry>>, stubMax: Map<ArchDef, number> | undefined): PNode {
+    const enosys = this.b.ret((SECCOMP_RET.ERRNO | ENOSYS) >>> 0);
+    const has = (name: string) => group.arches.find((a) => a.name === name);
+    const x86_64 = has('SCMP_ARCH_X86_64');
+    const x32 = has('SCMP_ARCH_X32');
+    const memo = new Map<string, PNode>();
+    // syscall number -> target
+    const targets = new Map<number, PNode>();
+    for (const arch of group.arches) {
+      for (const [nr, e] of perArch.get(arch)!) {
+        const t = e.chains ? this.level(arch, e.chains, this.defaultRet, undefined, memo) : this.b.ret(e.action!);
+        targets.set(nr, t);
+      }
+    }
+    // The action for a number with no rule: bad-ABI checks, then the stub.
+    const isX86Group = x86_64 !== undefined || x32 !== undefined;
+    const base = (nr: number): PNode => {
+      if (isX86Group && !(x86_64 && x32)) {
+        // libseccomp: an x86_64-only filter kills x32 calls and vice versa.
+        // nr -1 (0xffffffff) is what the kernel sees after a tracer skipped
+        // the syscall; libseccomp >= 2.5.2 lets it reach the default action.
+        if (x86_64 && nr >= X32_SYSCALL_BIT && nr !== 0xffffffff) return this.badArchRet;
+        if (x32 && nr < X32_SYSCALL_BIT) return this.badArchRet;
+      }
+      return this.defaultRet;
+    };
+    const stub = (nr: number): PNode | undefined => {
+      if (!stubMax) return undefined;
+      if (isX86Group) {
+        const bit = (nr & X32_SYSCALL_BIT) !== 0;
+        const m64 = x86_64 ? stubMax.get(x86_64) : undefined;
+        const m32 = x32 ? stubMax.get(x32) : undefined;
+        if (m64 !== undefined && m32 !== undefined) return (bit ? nr > m32 : nr > m64) ? enosys : undefined;
+        if (m64 !== undefined) return !bit && nr > m64 ? enosys : undefined;
+        if (m32 !== undefined) return bit && nr > m32 ? enosys : undefined;
+        return undefined;
+      }
+      const arch = group.arches[0];
+      const max = stubMax.get(arch);
+      if (max === undefined) return undefined;
+      // runc: setup(2), nr 0 on s390, is how unknown large syscall numbers arrive there.
+      if ((arch.name === 'SCMP_ARCH_S390' || arch.name === 'SCMP_ARCH_S390X') && nr === 0) return enosys;
+      return nr > max ? enosys : undefined;
+    };
+    const classify = (nr: number): PNode => stub(nr) ?? targets.get(nr) ?? base(nr);
+    // Elementary segments: the classification is constant between these points.
+    const points = new Set<number>([0, 1, X32_SYSCALL_BIT, 0x80000000, 0xc0000000, 0xffffffff]);
+    for (const nr of targets.keys()) { points.add(nr); if (nr < 0xffffffff) points.add(nr + 1); }
+    if (stubMax) for (const m of stubMax.values()) if (m < 0xffffffff) points.add(m + 1);
+    const sorted = [...points].sort((a, b) => a - b);
+    const ranges: Array<{ lo: number; t: PNode }> = [];
+    for (const p of sorted) {
+      const t = classify(p);
+      if (ranges.length && ranges[ranges.length - 1].t === t) continue;
+      ranges.push({ lo: p, t });
+    }
+    return this.b.ld(SECCOMP_DATA.nr, this.bst(ranges, 0, ranges.length));
+  }
+
+  /** Balanced binary search over ranges[lo..hi). */
+  private bst(ranges: Array<{ lo: number; t: PNode }>, lo: number, hi: number): PNode {
+    if (hi - lo === 1) return ranges[lo].t;
+    const mid = (lo + hi) >> 1;
+    return this.b.jmp(BPF.JGE, ranges[mid].lo, this.bst(ranges, mid, hi), this.bst(ranges, lo, mid));
+  }
+}
+
+interface Acc { offset: number; mask: number }
+
+const ids = new WeakMap<TreeNode, number>();
+let nextNodeId = 0;
+function nodeId(n: TreeNode): number {
+  let id = ids.get(n);
+  if (id === undefined) { id = nextNodeId++; ids.set(n, id); }
+  return id;
+}
+
+/**
+ * Compile a runtime-spec `linux.seccomp` object. Throws SeccompError.
+ */
+export function compile(seccomp: LinuxSeccomp, opts: CompileOptions = {}): CompileResult {
+  const norm = normalize(seccomp, opts);
+  const native = opts.arch ? getArch(opts.arch) : nativeArch();
+  // libseccomp always includes the native arch; the listed ones follow.
+  const arches: ArchDef[] = [native];
+  (seccomp.architectures ?? []).forEach((name, i) => {
+    const a = getArch(name as string, `/architectures/${i}`);
+    if (!arches.includes(a)) arches.push(a);
+  });
+  for (const a of arches) {
+    if (a.littleEndian !== native.littleEndian) {
+      throw new SeccompError('EARCHENDIAN', `${a.name} has a different byte order than ${native.name}; one filter cannot serve both`);
+    }
+  }
+  // One check per AUDIT_ARCH token: x86_64 and x32 share one.
+  const groups: Group[] = [];
+  for (const a of arches) {
+    const g = groups.find((x) => x.token === a.token);
+    if (g) g.arches.push(a); else groups.push({ token: a.token, arches: [a] });
+  }
+  const perArch = new Map<ArchDef, Map<number, SyscallEntry>>();
+  for (const a of arches) perArch.set(a, archEntries(a, norm.rules));
+
+  // runc's stub conditions: not for permissive defaults, not when the default already is ENOSYS.
+  const permissive = [SECCOMP_RET.ALLOW, SECCOMP_RET.LOG].includes(norm.defaultAction as 0x7fff0000) ||
+    (norm.defaultAction & 0xffff0000) >>> 0 === SECCOMP_RET.TRACE;
+  const useStub = (opts.enosysStub ?? true) && !permissive && norm.defaultAction !== ((SECCOMP_RET.ERRNO | ENOSYS) >>> 0);
+  let stubMax: Map<ArchDef, number> | undefined;
+  if (useStub) {
+    stubMax = new Map();
+    for (const a of arches) {
+      let max = -1;
+      for (const name of norm.names) {
+        const nr = syscallNumber(a, name);
+        if (nr !== undefined && nr > max) max = nr;
+      }
+      if (max > 0) stubMax.set(a, max);
+    }
+  }
+
+  const b = new ProgramBuilder();
+  const defaultRet = b.ret(norm.defaultAction);
+  const badArchRet = b.ret(SECCOMP_RET.KILL_THREAD);
+  const gc = new GroupCompiler(b, defaultRet, badArchRet);
+  let dispatch: PNode = badArchRet;
+  for (let i = groups.length - 1; i >= 0; i--) {
+    dispatch = b.jmp(BPF.JEQ, groups[i].token, gc.compile(groups[i], perArch, stubMax), dispatch);
+  }
+  const insns: Insn[] = assemble(b.ld(SECCOMP_DATA.arch, dispatch));
+  if (insns.length > BPF_MAXINSNS) {
+    throw new SeccompError('ETOOLONG', `the filter needs ${insns.length} instructions; the kernel accepts at most ${BPF_MAXINSNS}`);
+  }
+  return {
+    bpf: encode(insns),
+    instructions: insns.length,
+    flags: norm.flags,
+    listener: norm.listener,
+    unknownSyscalls: norm.unknown,
+    architectures: arches.map((a) => a.name),
+  };
+}
+
+export { ARCHES };
