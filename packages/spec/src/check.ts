@@ -173,7 +173,7 @@ function checkMounts(config: Spec, ns: Namespaces, add: Add): void {
       if (!isBind(m)) add(ptr, 'MOUNT_IDMAP_NOT_BIND', `mounts[${i}]: uidMappings/gidMappings (idmap) are only supported for bind mounts (options "bind" or "rbind")`);
       if (!ns.has('user')) add(ptr, 'MOUNT_IDMAP_WITHOUT_USERNS', `mounts[${i}]: an idmapped mount needs a user namespace in linux.namespaces`);
       if (!!m.uidMappings !== !!m.gidMappings) add(ptr, 'MOUNT_IDMAP_INCOMPLETE', `mounts[${i}]: uidMappings and gidMappings must be given together`);
-      if (m.source && !m.source.startsWith('/')) add(`${ptr}/source`, 'MOUNT_IDMAP_SOURCE_RELATIVE', `mounts[${i}].source of an idmapped mount must be absolute, found ${describe(m.source)}`, m.source);
+      if (isBind(m) && m.source && !m.source.startsWith('/')) add(`${ptr}/source`, 'MOUNT_IDMAP_SOURCE_RELATIVE', `mounts[${i}].source of an idmapped mount must be absolute, found ${describe(m.source)}`, m.source);
     }
   });
 }

@@ -116,8 +116,8 @@ export async function loadConfig(bundleDir: string, opts: ParseOptions = {}): Pr
   } catch (err) {
     if (err instanceof SpecError) throw err;
     const e = err as NodeJS.ErrnoException;
-    if (e.code === 'ENOENT') throw new SpecError('ENOCONFIG', `${file} does not exist: a bundle needs a config.json`, { errno: e.errno !== undefined ? -e.errno : undefined, cause: err });
-    throw new SpecError('EIO', `cannot read ${file}: ${e.message}`, { errno: e.errno !== undefined ? -e.errno : undefined, cause: err });
+    if (e.code === 'ENOENT') throw new SpecError('ENOCONFIG', `${file} does not exist: a bundle needs a config.json`, { errno: e.errno !== undefined ? Math.abs(e.errno) : undefined, cause: err });
+    throw new SpecError('EIO', `cannot read ${file}: ${e.message}`, { errno: e.errno !== undefined ? Math.abs(e.errno) : undefined, cause: err });
   } finally {
     await fh?.close();
   }

@@ -1,0 +1,43 @@
+// loadConfig reads <bundle>/config.json from disk.
+import t from 'tap';
+import fs from 'node:fs';
+import path from 'node:path';
+import { loadConfig, defaultConfig, SpecError } from '../src/index.ts';
+
+t.test('loads and validates a bundle config', async (t) => {
+  const dir = t.testdir({ 'config.json': JSON.stringify(defaultConfig(), null, '\t') });
+  const c = await loadConfig(dir, { forStart: true });
+  t.same(c, defaultConfig());
+});
+
+t.test('ENOCONFIG when the bundle has no config.json', async (t) => {
+  const dir = t.testdir({});
+  const err = await loadConfig(dir).then(() => null, (e) => e as SpecError);
+  t.type(err, SpecError);
+  t.equal(err?.code, 'ENOCONFIG');
+  t.equal(err?.errno, 2, 'errno of ENOENT (positive, like @oci/core)');
+  t.equal(err?.message, `${path.join(dir, 'config.json')} does not exist: a bundle needs a config.json`);
+});
+
+t.test('messages name the file path', async (t) => {
+  const dir = t.testdir({ 'config.json': '{"ociVersion": "1.2.0", "root": {"path": 3}}' });
+  await t.rejects(loadConfig(dir), { code: 'EINVALIDCONFIG', message: `invalid ${path.join(dir, 'config.json')}: root.path must be a string, found integer 3` });
+});
+
+t.test('a directory named config.json is refused', async (t) => {
+  const dir = t.testdir({ 'config.json': {} });
+  await t.rejects(loadConfig(dir), { code: 'EIO', message: `${path.join(dir, 'config.json')} is not a regular file` });
+});
+
+t.test('an oversized file is refused without reading it', async (t) => {
+  const dir = t.testdir({});
+  const file = path.join(dir, 'config.json');
+  fs.writeFileSync(file, '');
+  fs.truncateSync(file, 64 << 20); // sparse 64 MiB of NULs
+  await t.rejects(loadConfig(dir), { code: 'ETOOLARGE', problems: [{ code: 'DOCUMENT_TOO_LARGE', message: `${file} is 67108864 bytes, larger than the 4194304-byte limit` }] });
+});
+
+t.test('EIO with the errno for an unreadable path', async (t) => {
+  const dir = t.testdir({ bundle: 'not a directory' });
+  await t.rejects(loadConfig(path.join(dir, 'bundle')), { code: 'EIO', errno: 20 });
+});
