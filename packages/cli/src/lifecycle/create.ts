@@ -23,7 +23,7 @@ import { runProtocol, SyncChannel } from '../init-protocol.ts';
 import type { Logger } from '../log.ts';
 import { procStat, waitGone } from '../proc.ts';
 import type { Spec } from '../spec-types.ts';
-import type { SavedState, StateStore } from '../state.ts';
+import { validateId, type SavedState, type StateStore } from '../state.ts';
 import { destroyCgroups, needsCgroups } from './cgroup.ts';
 import { childFailStep, maybeFail } from './fail-at.ts';
 
@@ -103,6 +103,7 @@ export async function create(o: CreateOptions): Promise<Created> {
   let consoleSock: net.Socket | undefined;
 
   try {
+    validateId(id);
     if (o.systemdCgroup) throw new OciError('ESYSTEMD', 'systemd cgroup driver (--systemd-cgroup) is not supported by oci-ts yet');
     maybeFail(env, 'config');
     const spec = await readBundleConfig(bundle);
