@@ -99,7 +99,7 @@ t.test('create: missing bundle, bad config naming the field, leaves nothing behi
 });
 
 t.test('create: invalid and duplicate ids', (t) => {
-  const dir = t.testdir({ root: { taken: {} }, bundle: { 'config.json': JSON.stringify(fallbackDefaultConfig()) } });
+  const dir = t.testdir({ root: { taken: {} }, bundle: { 'config.json': JSON.stringify({ ...fallbackDefaultConfig(), process: { ...fallbackDefaultConfig().process!, terminal: false } }) } });
   const root = path.join(dir, 'root');
   const bad = ociTs(['--root', root, 'create', '-b', path.join(dir, 'bundle'), 'bad/id']);
   t.equal(bad.status, 1);

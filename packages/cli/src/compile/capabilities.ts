@@ -18,5 +18,12 @@ export function compileCapabilities(caps: LinuxCapabilities | undefined): Capabi
     const nums = (caps?.[key] ?? []).map((name, i) => capabilityNumber(name, `/process/capabilities/${key}/${i}`));
     return [...new Set(nums)].sort((a, b) => a - b);
   };
-  return { bounding: set('bounding'), effective: set('effective'), inheritable: set('inheritable'), permitted: set('permitted'), ambient: set('ambient') };
+  const out = { bounding: set('bounding'), effective: set('effective'), inheritable: set('inheritable'), permitted: set('permitted'), ambient: set('ambient') };
+  // PR_CAP_AMBIENT_RAISE fails unless the capability is permitted and
+  // inheritable (capabilities(7) "Ambient"). runc's default spec lists ambient
+  // caps without inheritable ones and runc only warns and goes on
+  // (libcontainer/capabilities: "can't raise ambient capability"), so such
+  // entries are dropped here rather than failing the container.
+  out.ambient = out.ambient.filter((c) => out.permitted.includes(c) && out.inheritable.includes(c));
+  return out;
 }

@@ -14,10 +14,12 @@ import { compileMounts, compileRootfsPropagation } from './mounts.ts';
 import { compileIdMapping, compileNamespaces, compileTimeOffsets } from './namespaces.ts';
 import { compileProcess } from './process.ts';
 import type { SeccompCompiler } from './seccomp.ts';
+import { expandCgroupMounts, type CgroupHost } from './cgroup-mount.ts';
 
 export { CompileError } from './error.ts';
 export { parseMountOptions } from './mounts.ts';
 export type { SeccompCompiler } from './seccomp.ts';
+export { cgroupMountpoints, type CgroupHost } from './cgroup-mount.ts';
 
 export interface CompileOptions {
   /** Absolute bundle directory (root.path and bind sources are relative to it). */
@@ -31,6 +33,8 @@ export interface CompileOptions {
   /** Host facts; defaults probe the running host. */
   isDirectory?: (p: string) => boolean;
   lsm?: { apparmor: boolean; selinux: boolean };
+  /** The container's cgroups, for the `cgroup` mount (absent: an empty tmpfs there). */
+  cgroup?: CgroupHost;
 }
 
 function hostIsDirectory(p: string): boolean {
@@ -82,6 +86,9 @@ export function compileProgram(spec: Spec, opts: CompileOptions): InitProgram {
       lsm: opts.lsm ?? hostLsm(),
     }),
   };
+  const cg = expandCgroupMounts(program.mounts, opts.cgroup, namespaces.some((n) => n.type === 'cgroup'));
+  program.mounts = cg.mounts;
+  program.readonlyPaths.push(...cg.readonly.filter((p) => !program.readonlyPaths.includes(p)));
   for (const [i, m] of program.maskedPaths.entries()) if (!m.startsWith('/')) throw new CompileError(`/linux/maskedPaths/${i}`, 'must be absolute');
   for (const [i, m] of program.readonlyPaths.entries()) if (!m.startsWith('/')) throw new CompileError(`/linux/readonlyPaths/${i}`, 'must be absolute');
   const idMapping = compileIdMapping(spec, namespaces);

@@ -44,3 +44,34 @@ export function cgroupPids(paths: Record<string, string>): number[] {
   }
   return [];
 }
+
+type DeviceRule = { allow: boolean; type?: string; major?: number; minor?: number; access?: string };
+
+/**
+ * The device rules the cgroup gets: the config's own, then (like runc's
+ * specconv AllowedDevices) mknod of anything, the default devices, the ptys,
+ * /dev/net/tun and every linux.devices entry. Without these the executor could
+ * not create /dev/null under the default config's "deny all".
+ */
+export function cgroupResources(spec: Spec): Record<string, unknown> | undefined {
+  const r = spec.linux?.resources as Record<string, unknown> | undefined;
+  if (!r) return r;
+  const rules: DeviceRule[] = [...((r.devices as DeviceRule[] | undefined) ?? [])];
+  rules.push(
+    { allow: true, type: 'c', access: 'm' },
+    { allow: true, type: 'b', access: 'm' },
+    { allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' },
+    { allow: true, type: 'c', major: 1, minor: 8, access: 'rwm' },
+    { allow: true, type: 'c', major: 1, minor: 7, access: 'rwm' },
+    { allow: true, type: 'c', major: 5, minor: 0, access: 'rwm' },
+    { allow: true, type: 'c', major: 1, minor: 5, access: 'rwm' },
+    { allow: true, type: 'c', major: 1, minor: 9, access: 'rwm' },
+    { allow: true, type: 'c', major: 136, access: 'rwm' },
+    { allow: true, type: 'c', major: 5, minor: 2, access: 'rwm' },
+    { allow: true, type: 'c', major: 10, minor: 200, access: 'rwm' },
+  );
+  for (const d of spec.linux?.devices ?? []) {
+    if (d.type === 'c' || d.type === 'b') rules.push({ allow: true, type: d.type, major: d.major, minor: d.minor, access: 'rwm' });
+  }
+  return { ...r, devices: rules };
+}

@@ -14,7 +14,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import type { InitProgram } from '@oci/core/program';
-import { compileProgram } from '../compile/index.ts';
+import { cgroupMountpoints, compileProgram } from '../compile/index.ts';
 import { rfc3339Nano, ociState } from '../container.ts';
 import { cgroupManager, core, parseConfigText, seccompCompiler, type CgroupManager } from '../deps.ts';
 import { OciError } from '../errors.ts';
@@ -24,7 +24,7 @@ import type { Logger } from '../log.ts';
 import { procStat, waitGone } from '../proc.ts';
 import type { Spec } from '../spec-types.ts';
 import { validateId, type SavedState, type StateStore } from '../state.ts';
-import { destroyCgroups, needsCgroups } from './cgroup.ts';
+import { cgroupResources, destroyCgroups, needsCgroups } from './cgroup.ts';
 import { childFailStep, maybeFail } from './fail-at.ts';
 
 export interface CreateOptions {
@@ -66,7 +66,7 @@ async function readBundleConfig(bundle: string): Promise<Spec> {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') {
-      throw new OciError('ENOCONFIG', `${fs.existsSync(bundle) ? `${path.join(bundle, 'config.json')}` : bundle}: no such file or directory`, { cause: e });
+      throw new OciError('ENOCONFIG', `${fs.existsSync(bundle) ? path.join(bundle, 'config.json') : bundle}: no such file or directory`);
     }
     throw new OciError('ENOCONFIG', `reading ${path.join(bundle, 'config.json')}: ${(e as Error).message}`, { cause: e });
   }
@@ -118,6 +118,14 @@ export async function create(o: CreateOptions): Promise<Created> {
     store.createDir(id);
     cleanup.push(() => store.remove(id));
 
+    let manager: CgroupManager | undefined;
+    if (needsCgroups(spec)) {
+      maybeFail(env, 'cgroup');
+      manager = await cgroupManager({ id, cgroupsPath: spec.linux?.cgroupsPath, systemd: false, resources: cgroupResources(spec) });
+      const m = manager;
+      cleanup.push(() => m.destroy());
+    }
+
     maybeFail(env, 'compile');
     const fifo = store.fifoPath(id);
     const program: InitProgram & { debugFailStep?: string } = compileProgram(spec, {
@@ -127,20 +135,13 @@ export async function create(o: CreateOptions): Promise<Created> {
       noNewKeyring: o.noNewKeyring,
       preserveFds: o.preserveFds ?? 0,
       seccompCompiler: spec.linux?.seccomp ? await seccompCompiler() : undefined,
+      cgroup: manager ? { mode: manager.paths()[''] !== undefined && Object.keys(manager.paths()).length === 1 ? 'v2' : 'hybrid', paths: manager.paths(), mountpoints: cgroupMountpoints(fs.readFileSync('/proc/self/mountinfo', 'utf8')) } : undefined,
     });
     const failStep = childFailStep(env);
     if (failStep) program.debugFailStep = failStep;
 
     maybeFail(env, 'fifo');
     mkfifo(fifo);
-
-    let manager: CgroupManager | undefined;
-    if (needsCgroups(spec)) {
-      maybeFail(env, 'cgroup');
-      manager = await cgroupManager({ id, cgroupsPath: spec.linux?.cgroupsPath, systemd: false, resources: spec.linux?.resources });
-      const m = manager;
-      cleanup.push(() => m.destroy());
-    }
 
     const state: SavedState = {
       ociVersion: spec.ociVersion,
@@ -152,7 +153,7 @@ export async function create(o: CreateOptions): Promise<Created> {
       rootfs: program.rootfs.path,
       created: rfc3339Nano(),
       owner: '',
-      cgroupPaths: {},
+      cgroupPaths: manager?.paths() ?? {},
       hooks: { poststart: spec.hooks?.poststart, poststop: spec.hooks?.poststop },
       pidNamespace: program.namespaces.some((n) => n.type === 'pid' && !n.path),
     };
@@ -205,7 +206,7 @@ export async function create(o: CreateOptions): Promise<Created> {
         if (manager) {
           maybeFail(env, 'cgroup-apply');
           manager.apply(pid);
-          if (spec.linux?.resources) manager.set(spec.linux.resources);
+          manager.set(cgroupResources(spec) ?? {});
           state.cgroupPaths = manager.paths();
         }
         store.write(id, state);
