@@ -1,0 +1,57 @@
+// Kernel test (x86_64): the compiled Docker default profile is loaded with
+// seccomp(2) in a separate process (python3 + ctypes: Node cannot fork
+// safely) and real syscalls must return what the profile says, and what our
+// interpreter predicts for the same program.
+import t from 'tap';
+import fs from 'node:fs';
+import path from 'node:path';
+import os from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { compile, evaluate, SECCOMP_RET } from '../src/index.ts';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repoRoot = path.resolve(here, '../../..');
+const profilePath = path.resolve(repoRoot, '../shared/data/seccomp/oci/docker-default.amd64.oci.json');
+const probe = path.join(here, 'helpers/kernel-probe.py');
+const python = ['/usr/bin/python3', 'python3'].find((p) => spawnSync(p, ['-c', 'import ctypes'], { stdio: 'ignore' }).status === 0);
+
+if (process.arch !== 'x64') {
+  t.skip(`kernel test skipped: it probes x86_64 syscall numbers and this is ${process.arch}`);
+} else if (!python) {
+  t.skip('kernel test skipped: no python3');
+} else if (!fs.existsSync(profilePath)) {
+  t.skip(`kernel test skipped: ${profilePath} is absent`);
+} else {
+  const profile = JSON.parse(fs.readFileSync(profilePath, 'utf8'));
+  const { bpf, flags } = compile(profile);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oci-seccomp-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'docker.bpf');
+  fs.writeFileSync(file, bpf);
+
+  const EPERM = 1, ENOSYS = 38;
+  const calls: Array<{ what: string; nr: number; args: number[]; expect: 'ok' | number }> = [
+    { what: 'getpid (allowed)', nr: 39, args: [], expect: 'ok' },
+    { what: 'socket(AF_UNIX) (allowed by an argument rule)', nr: 41, args: [1, 1, 0], expect: 'ok' },
+    { what: 'socket(AF_VSOCK) (denied by the argument rules)', nr: 41, args: [40, 1, 0], expect: EPERM },
+    { what: 'personality(0xffffffff) (allowed query)', nr: 135, args: [0xffffffff], expect: 'ok' },
+    { what: 'personality(1) (denied)', nr: 135, args: [1], expect: EPERM },
+    { what: 'acct(NULL) (not in the profile)', nr: 163, args: [0], expect: EPERM },
+    { what: 'clone3 (ERRNO(ENOSYS) rule)', nr: 435, args: [0, 0], expect: ENOSYS },
+    { what: 'nr 600 (above the profile: stub)', nr: 600, args: [], expect: ENOSYS },
+    { what: 'nr 1000 (above the profile: stub)', nr: 1000, args: [], expect: ENOSYS },
+  ];
+  const r = spawnSync(python, [probe, file, String(flags), ...calls.map((c) => `${c.nr}:${c.args.join(',')}`)], { encoding: 'utf8' });
+  t.equal(r.status, 0, `probe exits 0 ${r.stderr}`);
+  const results = JSON.parse(r.stdout) as Array<{ nr: number; ret: number; errno: number }>;
+  calls.forEach((c, i) => {
+    const got = results[i];
+    if (c.expect === 'ok') t.ok(got.ret >= 0, `${c.what}: succeeds (ret ${got.ret}, errno ${got.errno})`);
+    else t.same({ ret: got.ret, errno: got.errno }, { ret: -1, errno: c.expect }, `${c.what}: errno ${c.expect}`);
+    // The interpreter predicts the kernel's verdict.
+    const ev = evaluate(bpf, { nr: c.nr, arch: 'SCMP_ARCH_X86_64', args: c.args });
+    const predicted = ev.action === SECCOMP_RET.ERRNO ? ev.data : 'ok';
+    t.equal(predicted, c.expect, `${c.what}: interpreter agrees (${ev.name})`);
+  });
+}
