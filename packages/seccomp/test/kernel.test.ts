@@ -17,11 +17,11 @@ const probe = path.join(here, 'helpers/kernel-probe.py');
 const python = ['/usr/bin/python3', 'python3'].find((p) => spawnSync(p, ['-c', 'import ctypes'], { stdio: 'ignore' }).status === 0);
 
 if (process.arch !== 'x64') {
-  t.skip(`kernel test skipped: it probes x86_64 syscall numbers and this is ${process.arch}`);
+  t.plan(0, `kernel test skipped: it probes x86_64 syscall numbers and this is ${process.arch}`);
 } else if (!python) {
-  t.skip('kernel test skipped: no python3');
+  t.plan(0, 'kernel test skipped: no python3');
 } else if (!fs.existsSync(profilePath)) {
-  t.skip(`kernel test skipped: ${profilePath} is absent`);
+  t.plan(0, `kernel test skipped: ${profilePath} is absent`);
 } else {
   const profile = JSON.parse(fs.readFileSync(profilePath, 'utf8'));
   const { bpf, flags } = compile(profile);

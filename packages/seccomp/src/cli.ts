@@ -1,0 +1,108 @@
+// `oci-seccomp`: compile | disasm | eval, for people who use the package
+// alone. A thin layer: parsing arguments, reading files, printing; the work
+// is in compile(), disassemble() and evaluate(). Returns an exit code.
+import fs from 'node:fs';
+import { compile } from './compile.ts';
+import { disassemble } from './disassemble.ts';
+import { evaluate } from './evaluate.ts';
+import { SeccompError } from './errors.ts';
+import { findArch, nativeArch, syscallNumber } from './arch.ts';
+
+export interface Io {
+  stdout: (s: string | Uint8Array) => void;
+  stderr: (s: string) => void;
+  readFile: (path: string) => Buffer;
+  writeFile: (path: string, data: Uint8Array) => void;
+}
+
+const USAGE = `usage:
+  oci-seccomp compile <config.json|seccomp.json|-> [--arch A] [--strict] [--no-enosys] [-o out.bpf]
+  oci-seccomp disasm <file.bpf|config.json> [--arch A]
+  oci-seccomp eval <file.bpf|config.json> (--nr N | --syscall NAME) [--arch A] [--args a0,a1,...]
+A config.json is read for its linux.seccomp; a bare linux.seccomp object works too.
+`;
+
+function parseFlags(argv: string[]): { pos: string[]; flags: Map<string, string | true> } {
+  const pos: string[] = [];
+  const flags = new Map<string, string | true>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a.startsWith('--') || a === '-o') {
+      const [k, v] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+      const takesValue = ['--arch', '-o', '--nr', '--syscall', '--args', '--output'].includes(k);
+      flags.set(k === '--output' ? '-o' : k, takesValue ? (v ?? argv[++i] ?? '') : true);
+    } else pos.push(a);
+  }
+  return { pos, flags };
+}
+
+function loadProgram(io: Io, file: string, arch: string | undefined): Uint8Array {
+  const data = io.readFile(file === '-' ? '/dev/stdin' : file);
+  const text = data.subarray(0, 1).toString();
+  if (text === '{') {
+    const json = JSON.parse(data.toString('utf8'));
+    const seccomp = json?.linux?.seccomp ?? json;
+    return compile(seccomp, arch ? { arch } : {}).bpf;
+  }
+  return new Uint8Array(data);
+}
+
+export function main(argv: string[], io: Io): number {
+  const [cmd, ...rest] = argv;
+  const { pos, flags } = parseFlags(rest);
+  const arch = typeof flags.get('--arch') === 'string' ? (flags.get('--arch') as string) : undefined;
+  try {
+    switch (cmd) {
+      case 'compile': {
+        if (pos.length !== 1) { io.stderr(USAGE); return 2; }
+        const json = JSON.parse(io.readFile(pos[0] === '-' ? '/dev/stdin' : pos[0]).toString('utf8'));
+        const seccomp = json?.linux?.seccomp ?? json;
+        const r = compile(seccomp, {
+          ...(arch ? { arch } : {}),
+          strict: flags.has('--strict'),
+          enosysStub: !flags.has('--no-enosys'),
+          log: (m) => io.stderr(`${m}\n`),
+        });
+        const out = flags.get('-o');
+        if (typeof out === 'string' && out !== '-') io.writeFile(out, r.bpf); else io.stdout(r.bpf);
+        io.stderr(`${r.instructions} instructions, flags 0x${r.flags.toString(16)}${r.listener ? ', listener' : ''}, arches ${r.architectures.join(' ')}\n`);
+        return 0;
+      }
+      case 'disasm': {
+        if (pos.length !== 1) { io.stderr(USAGE); return 2; }
+        const bpf = loadProgram(io, pos[0], arch);
+        io.stdout(disassemble(bpf, { arch: arch ? findArch(arch) : nativeArch() }));
+        return 0;
+      }
+      case 'eval': {
+        if (pos.length !== 1) { io.stderr(USAGE); return 2; }
+        const bpf = loadProgram(io, pos[0], arch);
+        const a = arch ? findArch(arch) : nativeArch();
+        if (!a) { io.stderr(`oci-seccomp: unknown architecture ${arch}\n`); return 2; }
+        let nr: number | undefined;
+        if (typeof flags.get('--nr') === 'string') nr = Number(flags.get('--nr'));
+        else if (typeof flags.get('--syscall') === 'string') nr = syscallNumber(a, flags.get('--syscall') as string);
+        if (nr === undefined || !Number.isInteger(nr)) { io.stderr('oci-seccomp: give --nr N or a --syscall known on this arch\n'); return 2; }
+        const args = typeof flags.get('--args') === 'string' ? (flags.get('--args') as string).split(',').map((x) => BigInt(x)) : [];
+        const r = evaluate(bpf, { nr, arch: a.token, args });
+        io.stdout(`${r.name} (${r.steps} instructions)\n`);
+        return 0;
+      }
+      default:
+        io.stderr(USAGE);
+        return cmd === undefined || cmd === '--help' || cmd === '-h' ? 0 : 2;
+    }
+  } catch (e) {
+    if (e instanceof SeccompError) { io.stderr(`oci-seccomp: ${e.message} (${e.code})\n`); return 1; }
+    if (e instanceof SyntaxError) { io.stderr(`oci-seccomp: invalid JSON: ${e.message}\n`); return 1; }
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') { io.stderr(`oci-seccomp: ${(e as Error).message}\n`); return 1; }
+    throw e;
+  }
+}
+
+export const processIo: Io = {
+  stdout: (s) => { if (typeof s === 'string') fs.writeSync(1, s); else fs.writeSync(1, s); },
+  stderr: (s) => { fs.writeSync(2, s); },
+  readFile: (p) => fs.readFileSync(p),
+  writeFile: (p, d) => fs.writeFileSync(p, d),
+};
