@@ -31,6 +31,7 @@ export const shQuote = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
  * @property {string} [memory] default 512M
  * @property {number} [cpus] default 2
  * @property {number} [diskMiB] attach an empty scratch disk of this size (/dev/vda) for io controller tests
+ * @property {string[]} [qemuArgs] extra QEMU arguments (experiments, devices)
  * @property {(chunk: Buffer) => void} [onOutput] the command's output, as it comes
  * @property {(chunk: Buffer) => void} [onConsole] everything else on the console (boot, power-off)
  * @property {AbortSignal} [signal] aborts the run (kills QEMU)
@@ -127,6 +128,7 @@ export function qemuArgs(o, runDir) {
     // cache=unsafe: the scratch disk is thrown away with the run folder.
     ...(o.diskMiB ? ['-drive', `file=${path.join(runDir, 'disk.img')},if=none,id=scratch,format=raw,cache=unsafe`,
       '-device', 'virtio-blk-pci,drive=scratch'] : []),
+    ...(o.qemuArgs ?? []),
   ];
 }
 
