@@ -12,7 +12,8 @@ import { ARCHES, argOffset, getArch, isKnownSyscall, nativeArch, syscallNumber, 
 import { parseAction } from './action.ts';
 import { SeccompError } from './errors.ts';
 import { ProgramBuilder, assemble, type PNode } from './program.ts';
-import { addRule, genChain, levelHead, RuleConflict, type ArgCmp, type CmpOp, type SyscallEntry, type TreeNode } from './tree.ts';
+import { addRule, evalLevel, genChain, levelHead, RuleConflict, type ArgCmp, type CmpOp, type SyscallEntry, type TreeNode } from './tree.ts';
+import { dispatch, type Range } from './dispatch.ts';
 
 export interface CompileOptions {
   /** Native architecture (always part of the filter, as with libseccomp). Default: the host's. */
@@ -151,9 +152,7 @@ function normalize(seccomp: LinuxSeccomp, opts: CompileOptions): Normalized {
       if (action === defaultAction) continue;
       // libseccomp takes one condition per argument; runc and crun split a
       // rule that repeats an index into one rule per condition (an OR).
-      const counts = new Map<number, number>();
-      for (const a of args) counts.set(a.index, (counts.get(a.index) ?? 0) + 1);
-      if ([...counts.values()].some((c) => c > 1)) {
+      if (args.length > 1 && new Set(args.map((a) => a.index)).size !== args.length) {
         for (const a of args) rules.push({ name, action, args: [a], pointer });
       } else {
         rules.push({ name, action, args, pointer });
@@ -259,7 +258,7 @@ class GroupCompiler {
     const targets = new Map<number, PNode>();
     for (const arch of group.arches) {
       for (const [nr, e] of perArch.get(arch)!) {
-        const t = e.chains ? this.level(arch, e.chains, this.defaultRet, undefined, memo) : this.b.ret(e.action!);
+        const t = e.chains ? (this.diagram(arch, e.chains) ?? this.level(arch, e.chains, this.defaultRet, undefined, memo)) : this.b.ret(e.action!);
         targets.set(nr, t);
       }
     }
@@ -299,20 +298,74 @@ class GroupCompiler {
     for (const nr of targets.keys()) { points.add(nr); if (nr < 0xffffffff) points.add(nr + 1); }
     if (stubMax) for (const m of stubMax.values()) if (m < 0xffffffff) points.add(m + 1);
     const sorted = [...points].sort((a, b) => a - b);
-    const ranges: Array<{ lo: number; t: PNode }> = [];
-    for (const p of sorted) {
-      const t = classify(p);
-      if (ranges.length && ranges[ranges.length - 1].t === t) continue;
-      ranges.push({ lo: p, t });
-    }
-    return this.b.ld(SECCOMP_DATA.nr, this.bst(ranges, 0, ranges.length));
+    return this.b.ld(SECCOMP_DATA.nr, dispatch(this.b, sorted.map((p) => ({ lo: p, t: classify(p) }))));
   }
 
-  /** Balanced binary search over ranges[lo..hi). */
-  private bst(ranges: Array<{ lo: number; t: PNode }>, lo: number, hi: number): PNode {
-    if (hi - lo === 1) return ranges[lo].t;
-    const mid = (lo + hi) >> 1;
-    return this.b.jmp(BPF.JGE, ranges[mid].lo, this.bst(ranges, mid, hi), this.bst(ranges, lo, mid));
+  /**
+   * The syscall's argument tree re-expressed as a decision diagram over the
+   * 32-bit argument words it reads: each word is loaded once per path and
+   * dispatched on the value ranges its comparisons distinguish; the outcome
+   * of every cell is taken from the libseccomp-ordered tree itself
+   * (evalLevel), so precedence is unchanged. Returns undefined when the tree
+   * does not fit this form (a word compared under different masks, or too
+   * many cells), and the caller emits the tree node by node instead.
+   */
+  private diagram(arch: ArchDef, chains: TreeNode): PNode | undefined {
+    const words = new Map<string, { arg: number; hi: boolean; mask: number; points: Set<number>; masked: boolean }>();
+    const seen = new Set<TreeNode>();
+    let ok = true;
+    const visit = (start: TreeNode) => {
+      for (let c: TreeNode | undefined = levelHead(start); c; c = c.lvlNxt) {
+        if (seen.has(c)) continue;
+        seen.add(c);
+        const key = `${c.arg}${c.hi ? 'h' : 'l'}`;
+        let w = words.get(key);
+        if (!w) { w = { arg: c.arg, hi: c.hi, mask: c.mask, points: new Set(), masked: c.mask !== 0xffffffff }; words.set(key, w); }
+        if (w.mask !== c.mask) ok = false;
+        if (c.op === 'GT') { if (c.datum < 0xffffffff) w.points.add(c.datum + 1); }
+        else if (c.op === 'GE') w.points.add(c.datum);
+        else { w.points.add(c.datum); if (c.datum < 0xffffffff) w.points.add(c.datum + 1); }
+        if (c.nxtT) visit(c.nxtT);
+        if (c.nxtF) visit(c.nxtF);
+      }
+    };
+    visit(chains);
+    if (!ok) return undefined;
+    const order = [...words.values()].sort((a, b) => a.arg - b.arg || Number(b.hi) - Number(a.hi));
+    // Cells per word: [lo, representative]. Masked words: each datum, plus "any other masked value".
+    const cells: Array<Array<{ lo: number; rep: number }>> = [];
+    let product = 1;
+    for (const w of order) {
+      let list: Array<{ lo: number; rep: number }>;
+      if (w.masked) {
+        const datums = [...w.points].filter((p) => ((p & w.mask) >>> 0) === p);
+        const other = [0, w.mask, (w.mask & (w.mask - 1)) >>> 0, (w.mask & -w.mask) >>> 0].find((v) => !datums.includes(v));
+        if (other === undefined) return undefined;
+        const pts = new Set<number>([0, ...datums]);
+        for (const d of datums) if (d < 0xffffffff) pts.add(d + 1);
+        list = [...pts].sort((a, b) => a - b).map((lo) => ({ lo, rep: datums.includes(lo) ? lo : other }));
+      } else {
+        list = [...new Set([0, ...w.points])].sort((a, b) => a - b).map((lo) => ({ lo, rep: lo }));
+      }
+      cells.push(list);
+      product *= list.length;
+      if (product > 4096) return undefined;
+    }
+    const values = new Array<number>(order.length).fill(0);
+    const index = new Map(order.map((w, i) => [`${w.arg}${w.hi ? 'h' : 'l'}`, i]));
+    const read = (arg: number, hi: boolean) => values[index.get(`${arg}${hi ? 'h' : 'l'}`)!];
+    const build = (i: number): PNode => {
+      if (i === order.length) {
+        const act = evalLevel(chains, read);
+        return act === undefined ? this.defaultRet : this.b.ret(act);
+      }
+      const ranges: Range[] = cells[i].map((cell) => { values[i] = cell.rep; return { lo: cell.lo, t: build(i + 1) }; });
+      const w = order[i];
+      const d = dispatch(this.b, ranges);
+      if (ranges.every((r) => r.t === ranges[0].t)) return ranges[0].t;
+      return this.b.ld(argOffset(arch, w.arg, w.hi), w.masked ? this.b.and(w.mask, d) : d);
+    };
+    return build(0);
   }
 }
 

@@ -121,6 +121,7 @@ function gen32(st: GenState, a: ArgCmp): void {
 
 /** _db_rule_gen: the chain for one rule; undefined when it has no comparisons left. */
 export function genChain(args: readonly ArgCmp[], action: number, bits: 32 | 64): TreeNode | undefined {
+  if (args.length === 0) return undefined;
   const st: GenState = { prev: [], tf: false };
   const sorted = [...args].sort((x, y) => x.index - y.index);
   for (const a of sorted) (bits === 64 ? gen64 : gen32)(st, a);
