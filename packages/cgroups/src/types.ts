@@ -3,48 +3,57 @@
  * typed structurally so @oci/spec's `LinuxResources` is assignable to them.
  * Kept local so this package compiles and installs alone.
  */
+/**
+ * 64-bit integers: @oci/spec's parseConfig returns values beyond 2^53 as
+ * bigint (exact), smaller ones as numbers. Every value is written to the
+ * kernel with String(), so a bigint reaches the kernel exactly.
+ */
+export type Int64 = number | bigint;
+export type Uint64 = number | bigint;
+
 export interface LinuxDeviceCgroup {
   allow: boolean;
   type?: string; // 'a' | 'c' | 'b'
-  major?: number | null;
-  minor?: number | null;
+  major?: Int64 | null;
+  minor?: Int64 | null;
   access?: string; // subset of 'rwm'
 }
 export interface LinuxMemory {
-  limit?: number;
-  reservation?: number;
-  swap?: number;
-  kernel?: number;
-  kernelTCP?: number;
-  swappiness?: number;
+  limit?: Int64;
+  reservation?: Int64;
+  swap?: Int64;
+  kernel?: Int64;
+  kernelTCP?: Int64;
+  swappiness?: Uint64;
   disableOOMKiller?: boolean;
   useHierarchy?: boolean;
   checkBeforeUpdate?: boolean;
 }
 export interface LinuxCPU {
-  shares?: number;
-  quota?: number;
-  burst?: number;
-  period?: number;
-  realtimeRuntime?: number;
-  realtimePeriod?: number;
+  shares?: Uint64;
+  quota?: Int64;
+  burst?: Uint64;
+  period?: Uint64;
+  realtimeRuntime?: Int64;
+  realtimePeriod?: Uint64;
   cpus?: string;
   mems?: string;
-  idle?: number;
+  idle?: Int64;
 }
 export interface LinuxPids {
-  limit?: number;
+  limit?: Int64;
 }
 export interface LinuxWeightDevice {
-  major: number;
-  minor: number;
+  major: Int64;
+  minor: Int64;
   weight?: number;
   leafWeight?: number;
 }
 export interface LinuxThrottleDevice {
-  major: number;
-  minor: number;
-  rate: number;
+  major: Int64;
+  minor: Int64;
+  /** Bytes or operations per second; 0 or unset removes the limit. */
+  rate?: Uint64;
 }
 export interface LinuxBlockIO {
   weight?: number;
@@ -57,7 +66,7 @@ export interface LinuxBlockIO {
 }
 export interface LinuxHugepageLimit {
   pageSize: string;
-  limit: number;
+  limit: Int64;
 }
 export interface LinuxInterfacePriority {
   name: string;

@@ -2,7 +2,7 @@
 // and their order, for what this host's kernel cannot show (controllers not
 // mounted here: hugetlb, net_cls, net_prio, rdma; CFQ weights). The real
 // kernel runs are in v1-kernel.test.ts.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import fs from 'node:fs';
 import path from 'node:path';
 import { V1Manager } from '../src/fs/manager.ts';
@@ -35,7 +35,7 @@ const TREE: Record<string, Record<string, string>> = {
   freezer: { 'cgroup.procs': '', 'freezer.state': 'THAWED' },
 };
 
-function fake(t: typeof import('tap').default, over: Record<string, Record<string, string>> = {}) {
+function fake(t: Test, over: Record<string, Record<string, string>> = {}) {
   const tree: Record<string, Record<string, string>> = {};
   for (const [c, files] of Object.entries(TREE)) tree[c] = { ...files, ...(over[c] ?? {}) };
   const root = t.testdir(Object.fromEntries(Object.entries(tree).map(([c, f]) => [c, { box: f }]))) as string;

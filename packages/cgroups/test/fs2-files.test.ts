@@ -2,7 +2,7 @@
 // cgroupfs tree in t.testdir (plain files; the kernel runs are in
 // v2-unified.test.ts). Each write is observed, so multi-line files (io.max)
 // are checked as the sequence of writes the kernel would see.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import fs from 'node:fs';
 import path from 'node:path';
 import { V2Manager } from '../src/fs2/manager.ts';
@@ -39,7 +39,7 @@ const FILES: Record<string, string> = {
   'rdma.max': '',
 };
 
-function fake(t: Tap.Test, over: Record<string, string | undefined> = {}) {
+function fake(t: Test, over: Record<string, string | undefined> = {}) {
   const files: Record<string, string> = { ...FILES };
   for (const [k, v] of Object.entries(over)) {
     if (v === undefined) delete files[k];
@@ -51,10 +51,6 @@ function fake(t: Tap.Test, over: Record<string, string | undefined> = {}) {
   t.teardown(() => observeWrites(undefined));
   const read = (f: string) => fs.readFileSync(path.join(dir, f), 'utf8');
   return { m: new V2Manager(dir), dir, writes, read };
-}
-type Tap = typeof t;
-declare namespace Tap {
-  type Test = typeof t;
 }
 
 t.test('memory: limit, reservation, swap converted to swap alone, swap first', async (t) => {

@@ -85,7 +85,7 @@ export function cpuTicks(pid: number): number {
 export const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `fn` until it returns true or `tries` run out; returns the last result. */
-export async function eventually(fn: () => boolean, tries = 100, ms = 20): Promise<boolean> {
+export async function eventually(fn: () => boolean, tries = 500, ms = 20): Promise<boolean> {
   for (let i = 0; i < tries; i++) {
     if (fn()) return true;
     await delay(ms);

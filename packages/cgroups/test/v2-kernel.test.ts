@@ -77,7 +77,7 @@ if (!isRoot() || mode !== 'v2') {
     const w = waiting('while :; do :; done');
     t.teardown(() => w.child.kill('SIGKILL'));
     m.apply(w.pid);
-    m.set({ cpu: { quota: 10000, period: 100000 } });
+    m.set({ cpu: { quota: 1000, period: 100000 } });
     w.go();
     t.ok(await eventually(() => (m.stats().cpu.throttling.throttledPeriods ?? 0) > 0, 300, 50), 'nr_throttled grows');
     t.ok(m.stats().cpu.usage.total > 0);

@@ -4,7 +4,7 @@
  * with no allow) and the cgroup's inherited behaviour on v1.
  */
 import { CgroupError } from '../errors.ts';
-import type { LinuxDeviceCgroup } from '../types.ts';
+import type { Int64, LinuxDeviceCgroup } from '../types.ts';
 import { devNum } from '../convert.ts';
 
 export type DeviceType = 'a' | 'b' | 'c';
@@ -28,8 +28,10 @@ export function normalizeRule(d: LinuxDeviceCgroup, index = 0): DeviceRule {
   if (!/^[rwm]+$/.test(access)) {
     throw new CgroupError('EINVALID', `cgroups: devices[${index}].access: ${JSON.stringify(d.access)} is not a subset of "rwm"`, { resource: 'devices', value: String(d.access) });
   }
-  const num = (n: number | null | undefined, what: string) => {
-    if (n === undefined || n === null || n === -1) return -1;
+  const num = (big: Int64 | null | undefined, what: string) => {
+    if (big === undefined || big === null) return -1;
+    const n = Number(big);
+    if (n === -1) return -1;
     if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) {
       throw new CgroupError('EINVALID', `cgroups: devices[${index}].${what}: ${n} is not a device number`, { resource: 'devices', value: String(n) });
     }

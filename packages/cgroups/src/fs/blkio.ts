@@ -44,7 +44,8 @@ export const blkio: V1Controller = {
       if (wd.leafWeight) j.write(dir, weightFile(dir, 'blkio.leaf_weight_device', 'blkio.leaf_weight_device', 'blockIO.weightDevice'), `${wd.major}:${wd.minor} ${wd.leafWeight}`, 'blockIO.weightDevice', { undo: false });
     }
     const throttle = (list: LinuxThrottleDevice[] | undefined, file: string, resource: string) => {
-      for (const t of list ?? []) j.write(dir, file, `${t.major}:${t.minor} ${t.rate}`, resource, { undo: false });
+      // A rate of 0 (or none) removes the device's limit (blkio-controller.rst).
+      for (const t of list ?? []) j.write(dir, file, `${t.major}:${t.minor} ${t.rate ?? 0}`, resource, { undo: false });
     };
     throttle(b.throttleReadBpsDevice, 'blkio.throttle.read_bps_device', 'blockIO.throttleReadBpsDevice');
     throttle(b.throttleWriteBpsDevice, 'blkio.throttle.write_bps_device', 'blockIO.throttleWriteBpsDevice');

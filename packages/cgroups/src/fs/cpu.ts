@@ -19,7 +19,7 @@ export const cpu: V1Controller = {
       j.write(dir, 'cpu.shares', String(c.shares), 'cpu.shares');
       // The kernel clamps shares to [2, 262144] silently; say so (runc does).
       const got = Number(readFile(dir, 'cpu.shares'));
-      if (got !== c.shares) {
+      if (got !== Number(c.shares)) {
         throw new CgroupError('EINVALID', `cgroups: cpu.shares: ${c.shares} is out of range, the kernel set ${got} (allowed 2..262144)`, { resource: 'cpu.shares', file: `${dir}/cpu.shares`, value: String(c.shares) });
       }
     }

@@ -10,28 +10,30 @@ import type { Journal } from '../file.ts';
 import { exists, readFile, readOptional } from '../file.ts';
 import { CgroupError } from '../errors.ts';
 import { parseKeyValues, parseUint, type MemoryEntry, type Stats } from '../stats.ts';
+import { isMinusOne, isSet } from '../convert.ts';
+import type { Int64 } from '../types.ts';
 
 const LIMIT = 'memory.limit_in_bytes';
 const SWAP = 'memory.memsw.limit_in_bytes';
 
-function setMemoryAndSwap(dir: string, limit: number | undefined, swap: number | undefined, j: Journal): void {
+function setMemoryAndSwap(dir: string, limit: Int64 | undefined, swap: Int64 | undefined, j: Journal): void {
   // An unlimited memory with swap unset means unlimited swap too (runc).
-  if (limit === -1 && (swap === undefined || swap === 0)) swap = exists(dir, SWAP) ? -1 : undefined;
+  if (isMinusOne(limit) && !isSet(swap)) swap = exists(dir, SWAP) ? -1 : undefined;
   const writeLimit = () => {
-    if (limit !== undefined && limit !== 0) j.write(dir, LIMIT, String(limit), 'memory.limit');
+    if (isSet(limit)) j.write(dir, LIMIT, String(limit), 'memory.limit');
   };
   const writeSwap = () => {
-    if (swap !== undefined && swap !== 0) {
+    if (isSet(swap)) {
       if (!exists(dir, SWAP)) {
         throw new CgroupError('ENOTSUPPORTED', 'cgroups: memory.swap: this kernel has no swap accounting (memory.memsw.limit_in_bytes)', { resource: 'memory.swap', value: String(swap) });
       }
       j.write(dir, SWAP, String(swap), 'memory.swap');
     }
   };
-  if (limit && swap) {
+  if (isSet(limit) && isSet(swap)) {
     const cur = parseUint(readFile(dir, LIMIT));
     // Raising: swap (memory+swap) first so limit <= memsw holds throughout.
-    if (swap === -1 || cur < swap) {
+    if (isMinusOne(swap) || cur < swap) {
       writeSwap();
       writeLimit();
       return;
@@ -54,8 +56,8 @@ export const memory: V1Controller = {
       }
     }
     setMemoryAndSwap(dir, m.limit, m.swap, j);
-    if (m.reservation !== undefined && m.reservation !== 0) j.write(dir, 'memory.soft_limit_in_bytes', String(m.reservation), 'memory.reservation');
-    if (m.kernelTCP !== undefined && m.kernelTCP !== 0) j.write(dir, 'memory.kmem.tcp.limit_in_bytes', String(m.kernelTCP), 'memory.kernelTCP');
+    if (isSet(m.reservation)) j.write(dir, 'memory.soft_limit_in_bytes', String(m.reservation), 'memory.reservation');
+    if (isSet(m.kernelTCP)) j.write(dir, 'memory.kmem.tcp.limit_in_bytes', String(m.kernelTCP), 'memory.kernelTCP');
     // memory.kernel: kmem limits are deprecated and ignored since Linux 5.16
     // (runc ignores them too); nothing to write.
     if (m.disableOOMKiller) {
@@ -64,7 +66,8 @@ export const memory: V1Controller = {
       if (before === '0') j.onRollback(() => j.write(dir, 'memory.oom_control', '0', 'memory.disableOOMKiller', { undo: false }));
     }
     if (m.swappiness !== undefined && m.swappiness !== null) {
-      if (!Number.isInteger(m.swappiness) || m.swappiness < 0 || m.swappiness > 100) {
+      const sw = Number(m.swappiness);
+      if (!Number.isInteger(sw) || sw < 0 || sw > 100) {
         throw new CgroupError('EINVALID', `cgroups: memory.swappiness: ${m.swappiness} is not in 0..100`, { resource: 'memory.swappiness', value: String(m.swappiness) });
       }
       j.write(dir, 'memory.swappiness', String(m.swappiness), 'memory.swappiness');

@@ -2,9 +2,10 @@
 import type { V1Controller } from './controller.ts';
 import { readOptional } from '../file.ts';
 import { parseUint } from '../stats.ts';
+import type { Int64 } from '../types.ts';
 
 /** runtime-spec pids.limit: > 0 a limit, <= 0 unlimited (runc writes "max"). */
-export function pidsValue(limit: number): string {
+export function pidsValue(limit: Int64): string {
   return limit > 0 ? String(limit) : 'max';
 }
 

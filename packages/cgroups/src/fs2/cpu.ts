@@ -5,14 +5,15 @@
 import type { V2Group } from './group.ts';
 import { readOptional } from '../file.ts';
 import { CgroupError } from '../errors.ts';
-import { sharesToWeight } from '../convert.ts';
+import { isSet, sharesToWeight } from '../convert.ts';
+import type { Int64 } from '../types.ts';
 import { parseKeyValues } from '../stats.ts';
 
 /** The cpu.max text for an OCI quota/period, or undefined to leave it (runc fs2/cpu.go). */
-export function cpuMax(quota: number | undefined, period: number | undefined): string | undefined {
-  if (!quota && !period) return undefined;
+export function cpuMax(quota: Int64 | undefined, period: Int64 | undefined): string | undefined {
+  if (!isSet(quota) && !isSet(period)) return undefined;
   let s = quota !== undefined && quota > 0 ? String(quota) : 'max';
-  if (period) s += ` ${period}`;
+  if (isSet(period)) s += ` ${period}`;
   return s;
 }
 

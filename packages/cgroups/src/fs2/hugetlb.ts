@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import type { V2Group } from './group.ts';
 import { exists, readOptional } from '../file.ts';
 import { parseKeyValues, parseUint } from '../stats.ts';
+import { limitToV2 } from '../convert.ts';
 
 export const hugetlb: V2Group = {
   name: 'hugetlb',
@@ -10,7 +11,7 @@ export const hugetlb: V2Group = {
   wants: (r) => !!r.hugepageLimits?.length,
   set(dir, r, j) {
     for (const h of r.hugepageLimits ?? []) {
-      const v = h.limit === -1 ? 'max' : String(h.limit);
+      const v = limitToV2(h.limit);
       j.write(dir, `hugetlb.${h.pageSize}.max`, v, `hugepageLimits.${h.pageSize}`);
       if (exists(dir, `hugetlb.${h.pageSize}.rsvd.max`)) j.write(dir, `hugetlb.${h.pageSize}.rsvd.max`, v, `hugepageLimits.${h.pageSize}`);
     }

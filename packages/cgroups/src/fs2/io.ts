@@ -5,21 +5,21 @@
  * (runc fs2/io.go).
  */
 import type { V2Group } from './group.ts';
-import type { LinuxBlockIO } from '../types.ts';
+import type { LinuxBlockIO, LinuxThrottleDevice } from '../types.ts';
 import { exists, readOptional } from '../file.ts';
 import { CgroupError } from '../errors.ts';
-import { blkioWeightToIoWeight } from '../convert.ts';
+import { blkioWeightToIoWeight, isSet } from '../convert.ts';
 import type { BlkioEntry } from '../stats.ts';
 
 /** io.max lines for the throttles of `b`, one per device. */
 export function ioMaxLines(b: LinuxBlockIO): string[] {
   const byDev = new Map<string, string[]>();
-  const add = (list: { major: number; minor: number; rate: number }[] | undefined, key: string) => {
+  const add = (list: LinuxThrottleDevice[] | undefined, key: string) => {
     for (const t of list ?? []) {
       const dev = `${t.major}:${t.minor}`;
       if (!byDev.has(dev)) byDev.set(dev, []);
       // A rate of 0 removes the limit (runc writes "max").
-      byDev.get(dev)!.push(`${key}=${t.rate === 0 ? 'max' : t.rate}`);
+      byDev.get(dev)!.push(`${key}=${isSet(t.rate) ? t.rate : 'max'}`);
     }
   };
   add(b.throttleReadBpsDevice, 'rbps');

@@ -6,7 +6,7 @@
 import type { V2Group } from './group.ts';
 import { exists, readFile, readOptional } from '../file.ts';
 import { CgroupError } from '../errors.ts';
-import { limitToV2, memorySwapToV2 } from '../convert.ts';
+import { isSet, limitToV2, memorySwapToV2 } from '../convert.ts';
 import { parseKeyValues, parseUint } from '../stats.ts';
 
 export const memory: V2Group = {
@@ -28,8 +28,8 @@ export const memory: V2Group = {
         if (swap !== '0' && swap !== 'max') throw new CgroupError('ENOTSUPPORTED', 'cgroups: memory.swap: this kernel has no swap accounting (memory.swap.max)', { resource: 'memory.swap', value: swap });
       } else j.write(dir, 'memory.swap.max', swap, 'memory.swap');
     }
-    if (m.limit !== undefined && m.limit !== 0) j.write(dir, 'memory.max', limitToV2(m.limit), 'memory.limit');
-    if (m.reservation !== undefined && m.reservation !== 0) j.write(dir, 'memory.low', limitToV2(m.reservation), 'memory.reservation');
+    if (isSet(m.limit)) j.write(dir, 'memory.max', limitToV2(m.limit), 'memory.limit');
+    if (isSet(m.reservation)) j.write(dir, 'memory.low', limitToV2(m.reservation), 'memory.reservation');
     // kernel, kernelTCP, swappiness, disableOOMKiller and useHierarchy have no
     // v2 file (the v2 hierarchy is always hierarchical); runc ignores them too.
   },
