@@ -37,6 +37,12 @@ export interface Manager {
   destroy(): Promise<void>;
   /** Controller → directory (key "" is the cgroup2 directory); save it in state.json. */
   paths(): Record<string, string>;
+  /**
+   * Parent directories this manager created for a nested cgroupsPath; save
+   * them too and pass them back as `loadManager(paths, { created })` so
+   * destroy removes them when empty.
+   */
+  createdParents(): string[];
   exists(): boolean;
   /** OOM kills counted in this cgroup so far. */
   oomKills(): number;

@@ -5,7 +5,7 @@ import t from 'tap';
 import fs from 'node:fs';
 import { detect, parseMountinfo, parseProcCgroup, CGROUP2_SUPER_MAGIC, type Detection } from '../src/detect.ts';
 import { cleanPath, innerPath, v1Path, v2Path } from '../src/path.ts';
-import { createManager } from '../src/index.ts';
+import { createManager, loadManager, Manager } from '../src/index.ts';
 import { sharesToWeight, weightToShares, blkioWeightToIoWeight, memorySwapToV2 } from '../src/convert.ts';
 
 const HYBRID = `
@@ -114,6 +114,16 @@ t.test('conversions match runc', async (t) => {
   t.equal(memorySwapToV2(300, 100), '200');
   t.equal(memorySwapToV2(100, 100), '0');
   t.throws(() => memorySwapToV2(50, 100), { code: 'EINVALID' });
+});
+
+t.test('loadManager refuses saved paths that are not absolute and clean', async (t) => {
+  t.throws(() => loadManager({}), { code: 'EPATH' });
+  t.throws(() => loadManager({ memory: 'sys/fs/cgroup/memory/x' }), { code: 'EPATH' });
+  t.throws(() => loadManager({ memory: '/sys/fs/cgroup/memory/../../../etc' }), { code: 'EPATH' });
+  const d = detect({ mountinfo: V2, procCgroup: V2_SELF, rootFsType: CGROUP2_SUPER_MAGIC });
+  const m = loadManager({ '': '/sys/fs/cgroup/x' }, { detection: d });
+  t.equal(m.driver, 'v2');
+  t.equal(Manager.fromState({ memory: '/sys/fs/cgroup/memory/x', '': '/sys/fs/cgroup/unified/x' }, { detection: d }).driver, 'v1');
 });
 
 t.test('createManager: systemd driver is refused', async (t) => {

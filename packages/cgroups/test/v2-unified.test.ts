@@ -7,6 +7,7 @@ import t from 'tap';
 import fs from 'node:fs';
 import path from 'node:path';
 import { V2Manager } from '../src/fs2/manager.ts';
+import { V1Manager } from '../src/fs/manager.ts';
 import { createManager, CgroupError } from '../src/index.ts';
 import { attachedDevicePrograms, hasCore } from '../src/devices/bpf.ts';
 import { unifiedMount, leftovers, waiting, cpuTicks, delay, eventually } from './helpers.ts';
@@ -156,6 +157,24 @@ if (!mount) {
     t.ok(m.exists());
     await m.destroy();
     t.notOk(m.exists());
+  });
+
+  t.test('hybrid without a v1 freezer freezes through the cgroup2 side', async (t) => {
+    const dir = path.join(mount, PREFIX + 'hyb');
+    const m = new V1Manager({ '': dir }, { mode: 'hybrid', v1: {}, unified: { mountpoint: mount, root: '/' }, unifiedControllers: [], own: {} });
+    t.teardown(() => m.destroy());
+    const w = waiting('while :; do :; done');
+    t.teardown(() => w.child.kill('SIGKILL'));
+    m.apply(w.pid);
+    w.go();
+    t.ok(await eventually(() => cpuTicks(w.pid) > 0));
+    await m.freeze();
+    t.equal(m.freezerState(), 'frozen');
+    t.equal(fs.readFileSync(path.join(dir, 'cgroup.freeze'), 'utf8').trim(), '1');
+    await m.thaw();
+    t.equal(m.freezerState(), 'thawed');
+    await m.killAll(9);
+    t.same(m.pids(), []);
   });
 
   t.test('no cgroup is left behind', async (t) => {

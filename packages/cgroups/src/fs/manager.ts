@@ -11,10 +11,12 @@ import { v1Controllers } from './index.ts';
 import { freezeV1, freezerStateV1, thawV1 } from './freezer.ts';
 import { transaction, writeFile, exists as fileExists } from '../file.ts';
 import { CgroupError } from '../errors.ts';
+import { isSet } from '../convert.ts';
 import { emptyStats, type Stats } from '../stats.ts';
 import { mkdirTracked, procsRecursive, removeCgroup, removeCreatedParents, signalEach, subdirsDeepestFirst, waitEmpty } from '../common.ts';
 import { unified } from '../fs2/unified.ts';
 import { oomKillsV1, watchOOMv1, type OOMEvent, type OOMWatch } from '../oom.ts';
+import { freezeV2, freezerStateV2, thawV2 } from '../fs2/freezer.ts';
 
 const SIGKILL = 9;
 
@@ -80,6 +82,10 @@ export class V1Manager implements Manager {
 
   set(resources: LinuxResources | undefined = this.resources): void {
     if (!resources) return;
+    if (isSet(resources.memory?.kernel)) {
+      const msg = 'cgroups: memory.kernel (kmem limit) is deprecated by the kernel and ignored, as runc does';
+      if (!this.warnings.includes(msg)) this.warnings.push(msg);
+    }
     transaction((j) => {
       for (const c of v1Controllers) {
         if (!c.wants(resources)) continue;
@@ -103,22 +109,30 @@ export class V1Manager implements Manager {
     this.set(resources);
   }
 
-  private freezerDir(): string {
-    const dir = this.p.freezer;
-    if (!dir) throw new CgroupError('ENOTSUPPORTED', 'cgroups: freezer: the freezer controller is not mounted', { resource: 'freezer' });
-    return dir;
+  /**
+   * Where to freeze: the v1 freezer, or on a hybrid host without one the
+   * cgroup2 side (cgroup.freeze, Linux 5.2), which holds the same processes.
+   */
+  private freezer(): { v1: string } | { v2: string } {
+    if (this.p.freezer) return { v1: this.p.freezer };
+    const u = this.p[''];
+    if (u && fileExists(u, 'cgroup.freeze')) return { v2: u };
+    throw new CgroupError('ENOTSUPPORTED', 'cgroups: freezer: no freezer controller is mounted and there is no cgroup2 cgroup.freeze', { resource: 'freezer' });
   }
 
   async freeze(): Promise<void> {
-    await freezeV1(this.freezerDir());
+    const f = this.freezer();
+    await ('v1' in f ? freezeV1(f.v1) : freezeV2(f.v2));
   }
 
   async thaw(): Promise<void> {
-    await thawV1(this.freezerDir());
+    const f = this.freezer();
+    await ('v1' in f ? thawV1(f.v1) : thawV2(f.v2));
   }
 
   freezerState(): FreezerState {
-    return freezerStateV1(this.freezerDir());
+    const f = this.freezer();
+    return 'v1' in f ? freezerStateV1(f.v1) : freezerStateV2(f.v2);
   }
 
   /** The directory whose cgroup.procs lists the container's processes. */
@@ -146,7 +160,13 @@ export class V1Manager implements Manager {
     } else {
       // Freeze, signal, thaw: nothing can fork a new process between
       // reading cgroup.procs and the signal (runc signalAllProcesses).
-      const frozen = this.p.freezer && fs.existsSync(this.p.freezer);
+      let frozen = false;
+      try {
+        this.freezer();
+        frozen = this.exists();
+      } catch {
+        // no freezer at all: signal without freezing
+      }
       if (frozen) await this.freeze();
       try {
         signalEach(this.pids(), signal);

@@ -59,7 +59,7 @@ export const memory: V1Controller = {
     if (isSet(m.reservation)) j.write(dir, 'memory.soft_limit_in_bytes', String(m.reservation), 'memory.reservation');
     if (isSet(m.kernelTCP)) j.write(dir, 'memory.kmem.tcp.limit_in_bytes', String(m.kernelTCP), 'memory.kernelTCP');
     // memory.kernel: kmem limits are deprecated and ignored since Linux 5.16
-    // (runc ignores them too); nothing to write.
+    // (runc ignores them too); nothing to write. The manager warns.
     if (m.disableOOMKiller) {
       const before = /oom_kill_disable\s+1/.test(readOptional(dir, 'memory.oom_control') ?? '') ? '1' : '0';
       j.write(dir, 'memory.oom_control', '1', 'memory.disableOOMKiller', { undo: false });
