@@ -1,6 +1,6 @@
 // Schema validation with the validators ajv compiled at build time
-// (src/generated/validators.ts): no schema is compiled at run time.
-import { validateConfigSchema, validateFeaturesSchema, validateStateSchema } from './generated/validators.ts';
+// (src/generated/validators.js): no schema is compiled at run time.
+import { validateConfigSchema, validateFeaturesSchema, validateStateSchema } from './generated/validators.js';
 import { integers, type IntegerNode } from './generated/integers.ts';
 import { describe, fromSchemaErrors, integerAt, type Problem, type SchemaError } from './problem.ts';
 import { fieldName, join } from './pointer.ts';
