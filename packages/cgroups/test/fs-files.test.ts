@@ -109,14 +109,25 @@ t.test('blkio: BFQ files when CFQ is gone; neither is a clear error', async (t) 
   t.throws(() => m.set({ blockIO: { weight: 300 } }), { code: 'ENOTSUPPORTED', resource: 'blockIO.weight' });
 });
 
-t.test('devices: one line per rule, in order, to allow or deny', async (t) => {
+t.test('devices: from allow-all, a reset then the resulting exceptions', async (t) => {
   const { m, writes } = fake(t);
-  m.set({ devices: [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 1, minor: 3, access: 'mrw' }, { allow: true, type: 'c', major: 136, access: 'rwm' }, { allow: false, type: 'b', major: 8, minor: null, access: 'w' }] });
+  m.set({ devices: [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 1, minor: 3, access: 'mrw' }, { allow: true, type: 'c', major: 136, access: 'rwm' }, { allow: false, type: 'c', major: 1, minor: 3, access: 'w' }, { allow: true, type: 'a', access: 'm' }] });
   t.same(writes, [
     ['devices.deny', 'a'],
-    ['devices.allow', 'c 1:3 rwm'],
+    ['devices.allow', 'c 1:3 rm'],
     ['devices.allow', 'c 136:* rwm'],
-    ['devices.deny', 'b 8:* w'],
+    ['devices.allow', 'c *:* m'],
+    ['devices.allow', 'b *:* m'],
+  ], 'the later deny of w is folded in; an "a" rule with partial access becomes c and b');
+});
+
+t.test('devices: from a deny state, grants first, then revocations, never a reset', async (t) => {
+  const { m, writes } = fake(t, { devices: { 'devices.list': 'c 1:3 rwm\nc 1:5 rwm\nc 136:* rwm' } });
+  m.set({ devices: [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' }, { allow: true, type: 'c', major: 1, minor: 7, access: 'rw' }, { allow: true, type: 'c', major: 136, access: 'r' }] });
+  t.same(writes, [
+    ['devices.allow', 'c 1:7 rw'],
+    ['devices.deny', 'c 1:5 rwm'],
+    ['devices.deny', 'c 136:* wm'],
   ]);
 });
 

@@ -5,6 +5,8 @@ import t from 'tap';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createManager, loadManager, CgroupError, type Manager } from '../src/index.ts';
+import { emulate } from '../src/devices/v1.ts';
+import { normalizeRule } from '../src/devices/rule.ts';
 import { leftovers, hasV1, waiting, cpuTicks, delay, eventually } from './helpers.ts';
 
 const PREFIX = `oci-ts-test-v1k-${process.pid}-`;
@@ -140,6 +142,20 @@ if (!hasV1('memory', 'pids', 'freezer', 'devices', 'cpu')) {
     t.notMatch(r.stdout, /null-ok/, 'opening /dev/null failed');
     t.match(r.stderr, /\/dev\/null.*(Operation not permitted|Permission denied)/);
     t.notMatch(r.stderr, /\/dev\/zero/, '/dev/zero stayed allowed');
+  });
+
+  t.test('device rules: the kernel ends where the emulation says, before and after an update', async (t) => {
+    const m = make(t);
+    m.apply(-1);
+    const listed = () => fs.readFileSync(path.join(m.paths().devices, 'devices.list'), 'utf8').split('\n').filter(Boolean).sort();
+    const expect = (rs: Parameters<typeof m.set>[0]) => [...emulate(rs!.devices!.map((d, i) => normalizeRule(d, i))).exceptions].map(([k, v]) => `${k} ${v}`).sort();
+    const a = { devices: [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' }, { allow: true, type: 'c', major: 1, minor: 5, access: 'rwm' }, { allow: true, type: 'c', major: 136, access: 'rwm' }, { allow: false, type: 'c', major: 1, minor: 3, access: 'm' }, { allow: true, type: 'a', access: 'm' }] };
+    m.set(a);
+    t.same(listed(), expect(a));
+    const b = { devices: [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 1, minor: 5, access: 'r' }, { allow: true, type: 'c', major: 1, minor: 7, access: 'rw' }] };
+    m.update(b);
+    t.same(listed(), expect(b));
+    t.same(listed(), ['c 1:5 r', 'c 1:7 rw']);
   });
 
   t.test('a value the kernel rejects names resource, file and value; the set is rolled back', async (t) => {
