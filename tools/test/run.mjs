@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { Parser } from 'tap-parser';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { writeFileSync } from 'node:fs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const args = process.argv.slice(2);
@@ -48,6 +49,10 @@ child.on('close', (code) => {
   parser.end();
   for (const f of failures) console.log(`FAILED: ${f.fullname ?? ''} ${f.name}`);
   if (code !== 0 && failed === 0) failed = 1; // the runner itself failed (e.g. a crash outside any assertion)
-  console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+  const summary = `${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`;
+  console.log(summary);
+  // .ci/run prints this again as its very last line (pnpm may add its own
+  // lines after ours when the run fails).
+  if (process.env.OCI_TS_SUMMARY_FILE) writeFileSync(process.env.OCI_TS_SUMMARY_FILE, summary + '\n');
   process.exitCode = code === 0 && failed === 0 ? 0 : 1;
 });
