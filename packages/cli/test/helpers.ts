@@ -10,9 +10,23 @@ export const bin = path.join(repoRoot, 'packages/cli/bin/oci-ts.mjs');
 
 export interface Result { status: number | null; stdout: string; stderr: string; signal: NodeJS.Signals | null }
 
+/**
+ * Runs the bin to completion. stdout/stderr go to temporary files, not pipes:
+ * a created or detached container inherits them (as with runc), and a pipe it
+ * holds open would make the caller wait for the container, not the command.
+ */
 export function ociTs(args: string[], opts: SpawnSyncOptions = {}): Result {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 60_000, ...opts });
-  return { status: r.status, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), signal: r.signal };
+  const tmp = fs.mkdtempSync('/tmp/oci-ts-out-');
+  const outFd = fs.openSync(path.join(tmp, 'out'), 'w+');
+  const errFd = fs.openSync(path.join(tmp, 'err'), 'w+');
+  try {
+    const r = spawnSync(process.execPath, [bin, ...args], { timeout: 60_000, ...opts, stdio: ['ignore', outFd, errFd] });
+    return { status: r.status, stdout: fs.readFileSync(path.join(tmp, 'out'), 'utf8'), stderr: fs.readFileSync(path.join(tmp, 'err'), 'utf8'), signal: r.signal };
+  } finally {
+    fs.closeSync(outFd);
+    fs.closeSync(errFd);
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
 }
 
 export function tmpRoot(t: { testdir: (o?: object) => string }): string {
@@ -38,4 +52,50 @@ export async function executorAvailable(): Promise<string | undefined> {
     return `@oci/core does not load: ${(e as Error).message}`;
   }
   return undefined;
+}
+
+/** A bundle dir for one test: config.json from the busybox bundle (patched) and a rootfs symlink to the shared rootfs. */
+export function makeBundle(dir: string, patch: (cfg: any) => void = () => {}): string {
+  const base = busyboxBundle();
+  const cfg = JSON.parse(fs.readFileSync(path.join(base, 'config.json'), 'utf8'));
+  patch(cfg);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(cfg));
+  try { fs.symlinkSync(path.join(base, 'rootfs'), path.join(dir, 'rootfs')); } catch { /* exists */ }
+  return dir;
+}
+
+let seq = 0;
+export function uniqueId(prefix = 'it'): string {
+  return `${prefix}-${process.pid}-${++seq}-${Math.random().toString(36).slice(2, 6)}`;
+}
+
+/** Every cgroup directory named after the container, across hierarchies (our manager puts them at /<id>). */
+export function cgroupLeftovers(id: string): string[] {
+  const out: string[] = [];
+  const walk = (dir: string, depth: number) => {
+    let names: fs.Dirent[];
+    try { names = fs.readdirSync(dir, { withFileTypes: true }); } catch { return; }
+    for (const d of names) {
+      if (!d.isDirectory()) continue;
+      const p = path.join(dir, d.name);
+      if (d.name === id) out.push(p);
+      else if (depth < 3) walk(p, depth + 1);
+    }
+  };
+  walk('/sys/fs/cgroup', 0);
+  return out;
+}
+
+/** Host processes whose cgroup or command line names the container id. */
+export function processLeftovers(id: string): number[] {
+  const out: number[] = [];
+  for (const p of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(p)) continue;
+    try {
+      const cg = fs.readFileSync(`/proc/${p}/cgroup`, 'utf8');
+      if (cg.includes(`/${id}\n`) || cg.includes(`/${id}/`)) out.push(Number(p));
+    } catch { /* gone */ }
+  }
+  return out;
 }
