@@ -32,6 +32,7 @@ export function rlimits() {
  * @typedef {{ memory?: number, pids?: number }} Resources
  * @typedef {object} Driver
  * @property {string} name
+ * @property {Record<string, string>} unsupported  verbs the client lacks (pause, kill, top, updateMemory, updatePids) and why
  * @property {(sess: import('../lib/session.mjs').Session) => Promise<void>} setup
  * @property {(cmd: string[], opts?: { seccomp?: 'default'|'unconfined' }) => Promise<Result>} runRm
  * @property {(cmd: string[]) => Promise<Result>} runTty
@@ -46,6 +47,7 @@ export function rlimits() {
  * @property {(id: string, signal: string) => Promise<void>} kill
  * @property {(id: string) => Promise<void>} rmForce
  * @property {(id: string) => Promise<boolean>} exists
+ * @property {(id: string) => Promise<string>} logs  what the container wrote to stdout
  * @property {(id: string) => Promise<string>} top
  * @property {(id: string) => Promise<number>} exitCode  of an exited container
  */

@@ -84,6 +84,11 @@ export function criDriver(sess) {
 
   const driver = {
     name: 'cri',
+    /** Verbs this client lacks, with the reason (see scenarios.mjs need()). */
+    unsupported: {
+      pause: 'the CRI has no pause', kill: 'the CRI has no kill (StopContainer only)', top: 'the CRI has no top',
+      updatePids: 'CRI LinuxContainerResources has no pids limit',
+    },
     runPod, startIn, inspect, removePod,
     async setup() {
       const { sock } = await ensureContainerd(sess);
@@ -148,6 +153,7 @@ export function criDriver(sess) {
       if (pod) { podOf.delete(id); await removePod(pod); }
     },
     async exists(id) { return (await inspect(id)) !== null; },
+    async logs(id) { return (await k(['logs', id])).stdout; },
     async top() { throw new Unsupported('the CRI has no top'); },
     async exitCode(id) {
       await waitFor(async () => (await inspect(id))?.state === 'CONTAINER_EXITED', { what: `${id} to exit` });

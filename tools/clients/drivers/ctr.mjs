@@ -27,6 +27,8 @@ export function ctrDriver(sess) {
 
   return {
     name: 'containerd',
+    /** Verbs this client lacks, with the reason (see scenarios.mjs need()). */
+    unsupported: { updateMemory: 'ctr 1.6 has no task update command', updatePids: 'ctr 1.6 has no task update command' },
     async setup() {
       await ensureContainerd(sess);
       base = ctrArgv(sess, NS);
@@ -75,6 +77,10 @@ export function ctrDriver(sess) {
     },
     async exists(id) {
       return (await c(['containers', 'ls', '--quiet'])).stdout.split('\n').includes(id);
+    },
+    async logs(id) {
+      // ctr has no logs command; `run --log-uri file://` makes the shim write there.
+      try { return fs.readFileSync(sess.path('ctr-logs', id + '.log'), 'utf8'); } catch { return ''; }
     },
     async top(id) {
       const r = await c(['task', 'ps', id]);

@@ -25,6 +25,8 @@ export function dockerDriver(sess) {
 
   return {
     name: 'docker',
+    /** Verbs this client lacks, with the reason (see scenarios.mjs need()). */
+    unsupported: {},
     async setup() {
       const { sock: ctrd } = await ensureContainerd(sess);
       fs.mkdirSync(`${d}/client`, { recursive: true });
@@ -78,6 +80,7 @@ export function dockerDriver(sess) {
     async kill(id, sig) { await k(['kill', '--signal', sig, id]); },
     async rmForce(id) { await k(['rm', '--force', id]); },
     async exists(id) { return (await k(['inspect', id], { check: false })).code === 0; },
+    async logs(id) { return (await k(['logs', id])).stdout; },
     async top(id) { return (await k(['top', id])).stdout; },
     async exitCode(id) {
       await waitFor(async () => (await this.state(id)) === 'exited', { what: `${id} to exit` });

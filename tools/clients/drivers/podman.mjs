@@ -14,6 +14,8 @@ export function podmanDriver(sess) {
     CONTAINERS_CONF: `${d}/containers.conf`,
     CONTAINERS_STORAGE_CONF: `${d}/storage.conf`,
     CONTAINERS_REGISTRIES_CONF: `${d}/registries.conf`,
+    // podman makes ~/.config/containers/podman otherwise.
+    XDG_CONFIG_HOME: `${d}/xdg-config`,
   };
   const base = ['podman', '--root', `${d}/root`, '--runroot', `${d}/runroot`, '--tmpdir', `${d}/tmp`,
     '--runtime', sess.runtime, '--cgroup-manager', 'cgroupfs', '--events-backend', 'file',
@@ -26,6 +28,8 @@ export function podmanDriver(sess) {
 
   return {
     name: 'podman',
+    /** Verbs this client lacks, with the reason (see scenarios.mjs need()). */
+    unsupported: { updatePids: 'podman 4.3 update has no --pids-limit' },
     async setup() {
       fs.mkdirSync(`${d}/net`, { recursive: true });
       fs.mkdirSync(`${d}/tmp`, { recursive: true });
@@ -82,6 +86,7 @@ runroot = "${d}/runroot"
     async kill(id, sig) { await p(['kill', '--signal', sig, id]); },
     async rmForce(id) { await p(['rm', '--force', '--time', '0', id]); },
     async exists(id) { return (await p(['container', 'exists', id], { check: false })).code === 0; },
+    async logs(id) { return (await p(['logs', id])).stdout; },
     async top(id) { return (await p(['top', id])).stdout; },
     async exitCode(id) {
       await waitFor(async () => (await this.state(id)) === 'exited', { what: `${id} to exit` });

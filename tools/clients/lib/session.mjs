@@ -48,7 +48,7 @@ export class Session {
     /** @type {(() => Promise<void>)[]} cleanups run in reverse order */
     this.cleanups = [];
     this.netnsBefore = listNetns();
-    this.globalsBefore = new Set(GLOBAL_PATHS.filter((p) => fs.existsSync(p)));
+    this.globalsBefore = new Set(Object.keys(GLOBAL_PATHS).filter((p) => fs.existsSync(p)));
     this.env = { ...process.env, PATH: `${cacheBin}:${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}` };
   }
 
@@ -124,9 +124,9 @@ export class Session {
     // Paths the clients create outside their configurable roots; removed
     // only when they did not exist before this session and hold no files
     // but our own (empty directories, dockerd's generated trust key).
-    for (const p of GLOBAL_PATHS) {
+    for (const [p, allowed] of Object.entries(GLOBAL_PATHS)) {
       if (this.globalsBefore.has(p) || !fs.existsSync(p)) continue;
-      if (p.endsWith('.json') || onlyEmptyDirs(p)) fs.rmSync(p, { recursive: true, force: true });
+      if (allowed === null || onlyEmptyDirs(p, allowed)) fs.rmSync(p, { recursive: true, force: true });
       else problems.push(`left in place (not empty): ${p}`);
     }
     if (!this.keep) {
@@ -137,17 +137,27 @@ export class Session {
 }
 
 /**
- * Created by the clients whatever their flags: dockerd 20.10 writes its
- * libtrust key to /etc/docker/key.json and makes /run/docker/plugins;
- * containerd's shims put sockets in /run/containerd/s (shim.SocketAddress)
- * and ctr its default fifo dir in /run/containerd/fifo.
+ * Created by the clients whatever their flags, with the only files they may
+ * hold: dockerd 20.10 writes its libtrust key to /etc/docker/key.json and
+ * makes /run/docker/plugins; containerd's shims put sockets in
+ * /run/containerd/s (shim.SocketAddress) and ctr its default fifo dir in
+ * /run/containerd/fifo; libcni caches results in /var/lib/cni; podman's
+ * image library keeps its blob-info cache in /var/lib/containers/cache
+ * for root (containers/image blobinfocache), whatever --root says.
  */
-const GLOBAL_PATHS = ['/etc/docker/key.json', '/run/docker', '/run/containerd'];
+const GLOBAL_PATHS = {
+  '/etc/docker/key.json': null,
+  '/run/docker': [],
+  '/run/containerd': [],
+  '/var/lib/cni': [],
+  '/var/lib/containers': ['blob-info-cache-v1.boltdb'],
+};
 
-function onlyEmptyDirs(p) {
+/** True when p holds nothing but directories and files named in `allowed`. */
+function onlyEmptyDirs(p, allowed = []) {
   const st = fs.lstatSync(p);
-  if (!st.isDirectory()) return false;
-  return fs.readdirSync(p).every((e) => onlyEmptyDirs(path.join(p, e)));
+  if (!st.isDirectory()) return st.isFile() && allowed.includes(path.basename(p));
+  return fs.readdirSync(p).every((e) => onlyEmptyDirs(path.join(p, e), allowed));
 }
 
 function tail(file, n = 30) {
