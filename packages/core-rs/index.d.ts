@@ -54,9 +54,9 @@ export declare function close(fd: number): void
 
 export interface ExitStatus {
   /** The exit status when the process exited, else null. */
-  exitCode?: number
+  exitCode: number | null
   /** The signal that killed the process, else null. */
-  signal?: number
+  signal: number | null
 }
 
 /** Where spawnInit looks for the executor by default. */

@@ -1,7 +1,7 @@
 //! Processes: pidfds, signals, waiting, the child subreaper bit.
 
 use crate::jserr;
-use napi::bindgen_prelude::AsyncTask;
+use napi::bindgen_prelude::{AsyncTask, Either, Null};
 use napi::{Env, Task};
 use napi_derive::napi;
 
@@ -48,9 +48,9 @@ pub fn set_child_subreaper(env: Env, on: bool) -> napi::Result<()> {
 #[napi(object)]
 pub struct ExitStatus {
   /// The exit status when the process exited, else null.
-  pub exit_code: Option<i32>,
+  pub exit_code: Either<i32, Null>,
   /// The signal that killed the process, else null.
-  pub signal: Option<i32>,
+  pub signal: Either<i32, Null>,
 }
 
 pub struct WaitTask {
@@ -77,8 +77,8 @@ impl Task for WaitTask {
 
   fn resolve(&mut self, env: Env, out: Self::Output) -> napi::Result<ExitStatus> {
     match out {
-      Ok(st) if libc::WIFEXITED(st) => Ok(ExitStatus { exit_code: Some(libc::WEXITSTATUS(st)), signal: None }),
-      Ok(st) => Ok(ExitStatus { exit_code: None, signal: Some(libc::WTERMSIG(st)) }),
+      Ok(st) if libc::WIFEXITED(st) => Ok(ExitStatus { exit_code: Either::A(libc::WEXITSTATUS(st)), signal: Either::B(Null) }),
+      Ok(st) => Ok(ExitStatus { exit_code: Either::B(Null), signal: Either::A(libc::WTERMSIG(st)) }),
       Err(errno) => Err(jserr::os(&env, &format!("waitpid({})", self.pid), &std::io::Error::from_raw_os_error(errno))),
     }
   }

@@ -46,8 +46,17 @@ pub fn open_in_root(rootfd: RawFd, path: &str) -> io::Result<Fd> {
 }
 
 /// mkdir -p inside the root; every component is resolved in the root before
-/// the next one is created relative to it, so nothing is created outside.
+/// the next one is created relative to it, so nothing is created outside. A
+/// dangling symlink on the way is followed by creating its target, itself
+/// resolved inside the root (as runc's securejoin.MkdirAll).
 pub fn mkdir_all_in_root(rootfd: RawFd, path: &str) -> io::Result<Fd> {
+  mkdir_all_depth(rootfd, path, 0)
+}
+
+fn mkdir_all_depth(rootfd: RawFd, path: &str, depth: u32) -> io::Result<Fd> {
+  if depth > 40 {
+    return Err(io::Error::from_raw_os_error(libc::ELOOP));
+  }
   let comps = components(path);
   let mut cur = openat2(rootfd, c".", libc::O_PATH | libc::O_DIRECTORY, 0, RESOLVE).map(Fd)?;
   for i in 0..comps.len() {
@@ -61,6 +70,15 @@ pub fn mkdir_all_in_root(rootfd: RawFd, path: &str) -> io::Result<Fd> {
           if e.raw_os_error() != Some(libc::EEXIST) {
             return Err(e);
           }
+          // EEXIST yet ENOENT through it: a dangling symlink.
+          let mut buf = [0u8; libc::PATH_MAX as usize];
+          let n = unsafe { libc::readlinkat(cur.0, name.as_ptr(), buf.as_mut_ptr() as *mut libc::c_char, buf.len()) };
+          if n < 0 {
+            return Err(io::Error::last_os_error());
+          }
+          let target = String::from_utf8_lossy(&buf[..n as usize]).into_owned();
+          let full = if target.starts_with('/') { target } else { format!("{}/{target}", comps[..i].join("/")) };
+          mkdir_all_depth(rootfd, &full, depth + 1)?;
         }
         cur = Fd(openat2(rootfd, &cstr(&prefix), libc::O_PATH | libc::O_DIRECTORY, 0, RESOLVE)?);
       }
