@@ -26,3 +26,21 @@ await esbuild.build({
   minifyWhitespace: true, minifySyntax: true, // identifiers kept: readable stack traces
   sourcemap: true, legalComments: 'none', logLevel: 'warning',
 });
+
+// The validators script and its V8 code cache. The cache is made after
+// running every validator on valid and invalid documents, so the lazily
+// compiled functions are in it too (v8.Script#createCachedData).
+import vm from 'node:vm';
+const genDir = path.join(pkg, 'dist/generated');
+fs.mkdirSync(genDir, { recursive: true });
+const scriptFile = path.join(genDir, 'validators.script.js');
+fs.copyFileSync(path.join(pkg, 'src/generated/validators.script.js'), scriptFile);
+const script = new vm.Script(fs.readFileSync(scriptFile, 'utf8'), { filename: new URL(`file://${scriptFile}`).pathname });
+const v = script.runInThisContext();
+const samples = [0, null, [], {}, { ociVersion: 1, root: 2, process: 3, linux: 4, mounts: 5, hooks: 6 }];
+for (const dir of ['config', 'state', 'features']) {
+  const d = path.resolve(pkg, 'test/samples', dir);
+  if (fs.existsSync(d)) for (const f of fs.readdirSync(d)) samples.push(JSON.parse(fs.readFileSync(path.join(d, f), 'utf8')));
+}
+for (let i = 0; i < 3; i++) for (const s of samples) { v.validateConfigSchema(s); v.validateStateSchema(s); v.validateFeaturesSchema(s); }
+fs.writeFileSync(path.join(genDir, 'validators.script.cache'), script.createCachedData());

@@ -2,7 +2,7 @@
 // Build step for @oci/spec: packages/spec/schema/*.json is the single source
 // of truth; this script derives from it, deterministically:
 //   src/generated/types.ts       TypeScript types (named like the Go specs-go types)
-//   src/generated/validators.js  ajv standalone validators (+ .d.ts) (draft-04), bundled
+//   src/generated/validators.script.js  ajv standalone validators (a classic script) (draft-04), bundled
 //                                with esbuild so the package has no runtime deps
 //                                and compiles no schema at run time
 //   src/generated/integers.ts    where each integer field lives and its range
@@ -180,26 +180,18 @@ const source = standaloneCode(ajv, {
   validateStateSchema: BASE + 'state-schema.json',
   validateFeaturesSchema: BASE + 'features-schema.json',
 });
+// A classic script (not a module), loaded lazily by src/validate.ts through
+// vm.Script so that V8's code cache (made at build by scripts/build.mjs) can
+// skip parsing and compiling it: the script's completion value is the exports.
 const bundled = await esbuild.build({
   stdin: { contents: source, resolveDir: pkg, loader: 'js' },
-  bundle: true, format: 'esm', platform: 'node', target: 'node20', write: false,
+  bundle: true, format: 'iife', globalName: '__ociSpecValidators', platform: 'node', target: 'node20', write: false,
   minify: true, legalComments: 'none', logLevel: 'error',
 });
-// Plain .js (not .ts): the test loader would otherwise transpile 140 KB per test file.
-const validatorsJs = HEADER + bundled.outputFiles[0].text;
-const validatorsDts = HEADER + `
-/** ajv standalone validate function: returns true when valid, else sets .errors (ajv ErrorObject[] without messages). */
-export interface StandaloneValidate {
-  (data: unknown): boolean;
-  errors?: { instancePath: string; schemaPath: string; keyword: string; params: Record<string, any> }[] | null;
-}
-export declare const validateConfigSchema: StandaloneValidate;
-export declare const validateStateSchema: StandaloneValidate;
-export declare const validateFeaturesSchema: StandaloneValidate;
-`;
+const validatorsJs = HEADER + '(function () {\n' + bundled.outputFiles[0].text + 'return __ociSpecValidators;\n})()\n';
 
 // ---------------------------------------------------------------- write / check
-const outputs = { 'types.ts': typesTs, 'integers.ts': integersTs, 'validators.js': validatorsJs, 'validators.d.ts': validatorsDts };
+const outputs = { 'types.ts': typesTs, 'integers.ts': integersTs, 'validators.script.js': validatorsJs };
 const check = process.argv.includes('--check');
 let stale = [];
 fs.mkdirSync(outDir, { recursive: true });

@@ -3,11 +3,13 @@
 // JSON.parse turns 18446744073709551615 (RLIM_INFINITY, what Docker writes for
 // `--ulimit memlock=-1`) into 18446744073709551616, which is out of the uint64
 // range, and silently rounds every integer above 2^53. Node 20 has no
-// JSON.parse source-text access, so when the text contains a run of 16+ digits
-// we scan it once to find such literals with their JSON pointers; validation
-// then checks their exact range and parseConfig() returns them as bigint.
-// The same scanner explains syntax errors with line and column, which V8's
-// messages do not give consistently across Node versions.
+// JSON.parse source-text access, so when the text may hold such a literal,
+// parseWithBigLiterals() swaps each one (outside strings) for a unique string
+// marker before JSON.parse and finds the markers' JSON pointers after it;
+// validation then checks their exact range and parseConfig() returns them as
+// bigint. JSON.parse itself still decides duplicates and syntax.
+// scanJson() explains syntax errors with line and column, which V8's messages
+// do not give consistently across Node versions.
 import { escapeSegment } from './pointer.ts';
 import type { Problem } from './problem.ts';
 
@@ -20,20 +22,13 @@ export interface BigLiteral {
 }
 
 export interface ScanResult {
-  /** JSON pointer -> literal, for numbers JSON.parse cannot represent exactly. */
-  big: Map<string, BigLiteral>;
-  /** The first syntax error, when the text is not JSON. */
+  /** The first syntax error, or undefined when the text is valid JSON. */
   error?: Problem;
 }
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
-/** Quick filter: only texts with a 16-digit run can hold an unsafe integer (2^53 has 16 digits). */
-export function mayHoldBigNumbers(text: string): boolean {
-  return /\d{16}/.test(text);
-}
-
-interface Frame { obj: boolean; ptr: string; n: number; keys: Set<string> | null }
+interface Frame { obj: boolean }
 
 function lineCol(text: string, pos: number): string {
   let line = 1, last = -1;
@@ -49,18 +44,17 @@ function found(text: string, pos: number): string {
 }
 
 /**
- * Scans JSON text. Never throws: a syntax error is returned as a Problem
+ * Checks JSON syntax. Never throws: a syntax error is returned as a Problem
  * with pointer '' (the document could not be read) naming line and column.
  */
 export function scanJson(text: string, what = 'config.json'): ScanResult {
-  const big = new Map<string, BigLiteral>();
   const len = text.length;
   let pos = 0;
   const stack: Frame[] = [];
   const fail = (expected: string, at = pos): ScanResult => {
     let message = `${what} is not valid JSON: at ${lineCol(text, at)}: expected ${expected}, found ${found(text, at)}`;
     if (at === 0 && text.charCodeAt(0) === 0xfeff) message = `${what} is not valid JSON: it starts with a byte order mark (U+FEFF); save it as UTF-8 without BOM`;
-    return { big, error: { pointer: '', code: 'JSON_SYNTAX', message } };
+    return { error: { pointer: '', code: 'JSON_SYNTAX', message } };
   };
   const ws = () => {
     while (pos < len) {
@@ -87,25 +81,17 @@ export function scanJson(text: string, what = 'config.json'): ScanResult {
       } else i++;
     }
   };
-  const key = (frame: Frame): string | ScanResult => {
+  const key = (): ScanResult | null => {
     if (text.charCodeAt(pos) !== 0x22) return fail('a property name in double quotes');
-    const start = pos;
     const end = str();
     if (end < 0) return fail('a valid string character or escape');
-    const raw = text.slice(start + 1, end - 1);
-    const name = raw.includes('\\') ? (JSON.parse(text.slice(start, end)) as string) : raw;
     pos = end;
     ws();
     if (text.charCodeAt(pos) !== 0x3a) return fail('":" after a property name');
     pos++;
-    const ptr = frame.ptr + '/' + escapeSegment(name);
-    // A repeated key: JSON.parse keeps the last value, so forget what the earlier one held.
-    if (frame.keys!.has(name)) for (const p of [...big.keys()]) if (p === ptr || p.startsWith(ptr + '/')) big.delete(p);
-    frame.keys!.add(name);
-    return ptr;
+    return null;
   };
 
-  let ptr = '';
   ws();
   if (pos >= len) return fail('a JSON value');
   for (;;) {
@@ -113,24 +99,21 @@ export function scanJson(text: string, what = 'config.json'): ScanResult {
     ws();
     const c = text.charCodeAt(pos);
     if (c === 0x7b /* { */) {
-      const frame: Frame = { obj: true, ptr, n: 0, keys: new Set() };
-      stack.push(frame);
+      stack.push({ obj: true });
       pos++;
       ws();
       if (text.charCodeAt(pos) === 0x7d) { pos++; stack.pop(); }
       else {
-        const k = key(frame);
-        if (typeof k !== 'string') return k;
-        ptr = k;
+        const bad = key();
+        if (bad) return bad;
         continue;
       }
     } else if (c === 0x5b /* [ */) {
-      const frame: Frame = { obj: false, ptr, n: 0, keys: null };
-      stack.push(frame);
+      stack.push({ obj: false });
       pos++;
       ws();
       if (text.charCodeAt(pos) === 0x5d) { pos++; stack.pop(); }
-      else { ptr = ptr + '/0'; continue; }
+      else continue;
     } else if (c === 0x22) {
       const end = str();
       if (end < 0) return fail('a valid string character or escape (control characters must be escaped)');
@@ -143,13 +126,6 @@ export function scanJson(text: string, what = 'config.json'): ScanResult {
       const raw = r[0];
       const next = text.charCodeAt(pos + raw.length);
       if (next === 0x2e || next === 0x65 || next === 0x45 || (next >= 0x30 && next <= 0x39)) return fail('a valid number (no leading zeros, digits after "." and "e")', pos + raw.length);
-      const isInt = r[1] === undefined && r[2] === undefined;
-      if (isInt) {
-        if (raw.length >= 16 && (BigInt(raw) > MAX_SAFE || BigInt(raw) < -MAX_SAFE)) big.set(ptr, { raw, integerLiteral: true });
-      } else {
-        const n = Number(raw);
-        if (Number.isInteger(n) && Math.abs(n) > Number.MAX_SAFE_INTEGER) big.set(ptr, { raw, integerLiteral: false });
-      }
       pos += raw.length;
     } else if (text.startsWith('true', pos)) pos += 4;
     else if (text.startsWith('false', pos)) pos += 5;
@@ -162,24 +138,79 @@ export function scanJson(text: string, what = 'config.json'): ScanResult {
       const frame = stack[stack.length - 1];
       if (!frame) {
         if (pos < len) return fail('the end of the text after the top-level value');
-        return { big };
+        return {};
       }
       const d = text.charCodeAt(pos);
       if (frame.obj) {
         if (d === 0x2c) {
           pos++;
           ws();
-          const k = key(frame);
-          if (typeof k !== 'string') return k;
-          ptr = k;
+          const bad = key();
+          if (bad) return bad;
           break;
         }
         if (d === 0x7d) { pos++; stack.pop(); continue; }
         return fail('"," or "}" after a property value');
       }
-      if (d === 0x2c) { pos++; frame.n++; ptr = frame.ptr + '/' + frame.n; break; }
+      if (d === 0x2c) { pos++; break; }
       if (d === 0x5d) { pos++; stack.pop(); continue; }
       return fail('"," or "]" after an array element');
     }
   }
+}
+
+// Strings (skipped whole, so digits inside them are never touched) or number tokens.
+const TOKEN = /"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
+
+function classify(raw: string): BigLiteral | null {
+  if (/^-?\d+$/.test(raw)) {
+    if (raw.length < 16) return null;
+    const n = BigInt(raw);
+    return n > MAX_SAFE || n < -MAX_SAFE ? { raw, integerLiteral: true } : null;
+  }
+  const n = Number(raw);
+  return Number.isInteger(n) && Math.abs(n) > Number.MAX_SAFE_INTEGER ? { raw, integerLiteral: false } : null;
+}
+
+/**
+ * JSON.parse that also reports the number literals a double cannot hold
+ * exactly, by JSON pointer. In the returned value they are plain (rounded)
+ * numbers; the caller decides whether to restore them as bigint.
+ * Throws what JSON.parse throws on invalid text.
+ */
+export function parseWithBigLiterals(text: string): { value: unknown; big: Map<string, BigLiteral> } {
+  const big = new Map<string, BigLiteral>();
+  if (!mayHoldBigNumbers(text)) return { value: JSON.parse(text), big };
+  const found: BigLiteral[] = [];
+  // A raw NUL cannot occur in a JSON string (it must be escaped), so a marker
+  // starting with one (plus a random nonce) cannot collide with user text.
+  const nonce = '\u0000' + Math.random().toString(36).slice(2, 10) + ':';
+  const marked = text.replace(TOKEN, (tok) => {
+    if (tok.charCodeAt(0) === 0x22) return tok;
+    const lit = classify(tok);
+    if (!lit) return tok;
+    found.push(lit);
+    return JSON.stringify(nonce + (found.length - 1));
+  });
+  const value = JSON.parse(marked);
+  if (!found.length) return { value, big };
+  const walk = (v: unknown, ptr: string): unknown => {
+    if (typeof v === 'string') {
+      if (!v.startsWith(nonce)) return v;
+      const lit = found[Number(v.slice(nonce.length))];
+      big.set(ptr, lit);
+      return Number(lit.raw);
+    }
+    if (v === null || typeof v !== 'object') return v;
+    if (Array.isArray(v)) { for (let i = 0; i < v.length; i++) v[i] = walk(v[i], ptr + '/' + i); return v; }
+    const o = v as Record<string, unknown>;
+    for (const k of Object.keys(o)) o[k] = walk(o[k], ptr + '/' + escapeSegment(k));
+    return v;
+  };
+  return { value: walk(value, ''), big };
+}
+
+/** Quick filter: only texts with a 16-digit run or an exponent can hold a number above 2^53. */
+export function mayHoldBigNumbers(text: string): boolean {
+  return /\d{16}|\d[eE][+-]?\d/.test(text);
 }

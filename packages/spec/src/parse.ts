@@ -5,7 +5,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Features, Spec, State } from './generated/types.ts';
 import { SpecError, type SpecErrorCode } from './errors.ts';
-import { mayHoldBigNumbers, scanJson, type BigLiteral } from './json.ts';
+import { parseWithBigLiterals, scanJson, type BigLiteral } from './json.ts';
 import { validateDocument } from './validate.ts';
 import { checkConfig, type CheckOptions } from './check.ts';
 import { set } from './pointer.ts';
@@ -52,16 +52,14 @@ export function parseJsonText(text: string | Uint8Array, name = 'config.json', m
     const message = `${name} is empty: expected a JSON object`;
     throw new SpecError('EJSON', message, { problems: [{ pointer: '', code: 'JSON_EMPTY', message }] });
   }
-  let value: unknown;
   try {
-    value = JSON.parse(s);
+    return parseWithBigLiterals(s);
   } catch (cause) {
+    // Only now walk the text ourselves, to say where and what is wrong.
     const { error } = scanJson(s, name);
     const problem: Problem = error ?? { pointer: '', code: 'JSON_SYNTAX', message: `${name} is not valid JSON: ${(cause as Error).message}` };
     throw new SpecError('EJSON', problem.message, { problems: [problem], cause });
   }
-  const big = mayHoldBigNumbers(s) ? scanJson(s, name).big : new Map<string, BigLiteral>();
-  return { value, big };
 }
 
 function invalid(code: SpecErrorCode, name: string, problems: Problem[]): SpecError {

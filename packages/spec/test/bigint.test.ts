@@ -2,7 +2,7 @@
 // written back exactly by stringify, and range-checked exactly.
 import t from 'tap';
 import { parseConfig, stringify, validateConfig, checkConfig, type Spec } from '../src/index.ts';
-import { scanJson } from '../src/json.ts';
+import { parseWithBigLiterals, scanJson } from '../src/json.ts';
 
 const cfg = (rlimit: string, extra = '') => `{"ociVersion":"1.2.0","root":{"path":"rootfs"},"process":{"cwd":"/","rlimits":[{"type":"RLIMIT_MEMLOCK","soft":${rlimit},"hard":${rlimit}}]}${extra}}`;
 
@@ -48,18 +48,25 @@ t.test('validateConfig accepts objects that already hold bigints, and checks the
 });
 
 t.test('big numbers in strings or non-integer fields are not mistaken for literals', async (t) => {
-  const r = scanJson('{"a":"12345678901234567890","b":[1,{"c":-12345678901234567890}],"d":1e300}');
+  const r = parseWithBigLiterals('{"a":"12345678901234567890","b":[1,{"c":-12345678901234567890}],"d":1e300,"e":"say \\"12345678901234567890\\" 1e300"}');
   t.same([...r.big.entries()], [['/b/1/c', { raw: '-12345678901234567890', integerLiteral: true }], ['/d', { raw: '1e300', integerLiteral: false }]]);
+  t.same(r.value, { a: '12345678901234567890', b: [1, { c: -12345678901234567890 }], d: 1e300, e: 'say "12345678901234567890" 1e300' }, 'strings untouched, numbers as doubles');
+  t.same(scanJson('{"a": [1, {"b": 12345678901234567890}]}'), {}, 'scanJson finds no syntax error in valid JSON');
 });
 
 t.test('a repeated key keeps the last value, as JSON.parse does', async (t) => {
-  const r = scanJson('{"x":{"v":12345678901234567890},"x":{"w":1}}');
+  const r = parseWithBigLiterals('{"x":{"v":12345678901234567890},"x":{"w":1}}');
   t.same([...r.big.keys()], [], 'the first x (with a big literal) was replaced');
   const s = parseConfig(cfg('9').replace('"soft":9', '"soft":18446744073709551615,"soft":5'));
   t.equal(s.process!.rlimits![0].soft, 5);
 });
 
+t.test('2^53+1 in exponent form is caught too', async (t) => {
+  const r = parseWithBigLiterals('{"v":9.007199254740993e15,"w":1e2}');
+  t.same([...r.big.entries()], [['/v', { raw: '9.007199254740993e15', integerLiteral: false }]]);
+});
+
 t.test('keys with "/" and "~" get escaped pointers', async (t) => {
-  const r = scanJson('{"a/b":{"~":12345678901234567890}}');
+  const r = parseWithBigLiterals('{"a/b":{"~":12345678901234567890}}');
   t.same([...r.big.keys()], ['/a~1b/~0']);
 });
