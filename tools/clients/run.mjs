@@ -4,7 +4,7 @@
 // every daemon's state under a temporary directory.
 //
 //   node tools/clients/run.mjs [--runtime PATH|NAME]... [--client NAME]...
-//        [--only SUBSTRING] [--timing N] [--keep] [--verbose]
+//        [--only REGEX] [--timing N] [--keep] [--verbose]
 //
 // --runtime defaults to $OCI_TS_CLIENT_RUNTIME, else runc. `oci-ts` means
 // this checkout's packages/cli/bin/oci-ts.mjs. Give --runtime twice (e.g.
@@ -29,7 +29,7 @@ const { values } = parseArgs({
   },
 });
 if (values.help) {
-  console.log('usage: node tools/clients/run.mjs [--runtime PATH|NAME]... [--client podman|containerd|cri|docker]... [--only SUBSTRING] [--timing N] [--keep] [--verbose]');
+  console.log('usage: node tools/clients/run.mjs [--runtime PATH|NAME]... [--client podman|containerd|cri|docker]... [--only REGEX] [--timing N] [--keep] [--verbose]');
   process.exit(0);
 }
 setVerbose(values.verbose);
@@ -55,7 +55,7 @@ for (const runtime of runtimes) {
   console.log(`# runtime ${runtime}`);
   const res = await runSuite({
     runtime, clients, keep: values.keep, timing: Number(values.timing),
-    filter: values.only ? (name) => name.includes(values.only) : undefined,
+    filter: values.only ? (name) => new RegExp(values.only, 'i').test(name) : undefined,
     onResult(client, r) {
       n++;
       const label = `${show(runtime)} ${client}: ${r.name} (${r.ms} ms)`;
