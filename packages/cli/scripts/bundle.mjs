@@ -1,13 +1,15 @@
 // Bundles the CLI with esbuild: dist/bundle/oci-ts.mjs plus chunks for the
 // lazily imported commands, so `oci-ts state` parses and runs only what it
-// needs. @oci/core (a native addon) stays external.
+// needs. The @oci/* packages stay external (see below).
 import { build } from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
 const pkgDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(path.join(pkgDir, 'package.json'), 'utf8'));
+// Chunk names carry content hashes: start clean so stale chunks do not pile up.
+rmSync(path.join(pkgDir, 'dist/bundle'), { recursive: true, force: true });
 await build({
   entryPoints: { 'oci-ts': path.join(pkgDir, 'src/main.ts') },
   outdir: path.join(pkgDir, 'dist/bundle'),
@@ -18,7 +20,9 @@ await build({
   target: 'node20',
   outExtension: { '.js': '.mjs' },
   chunkNames: 'chunks/[name]-[hash]',
-  external: ['@oci/core', '@oci/core/*'],
+  // Workspace packages stay external: they are loaded lazily by the commands that need them, and
+  // @oci/spec reads its precompiled validators from files next to its own module.
+  external: ['@oci/*'],
   define: { OCI_TS_VERSION: JSON.stringify(pkg.version) },
   // yargs and friends use require() for node builtins when bundled as ESM.
   banner: { js: "import { createRequire as __ociCreateRequire } from 'node:module'; const require = __ociCreateRequire(import.meta.url);" },

@@ -258,3 +258,29 @@ t.test('hooks for the init, rootfs options, sysctl, time offsets, flags from the
   t.same(compile(s2).timeOffsets, { monotonic: { secs: 10, nanosecs: 0 } });
   t.end();
 });
+
+t.test('the cgroup mount becomes a tmpfs with the container\'s own cgroup dirs bound read-only (v1/hybrid)', (t) => {
+  const s = base();
+  const cgroup = {
+    mode: 'hybrid' as const,
+    paths: { memory: '/sys/fs/cgroup/memory/x/c1', pids: '/sys/fs/cgroup/pids/c1', '': '/sys/fs/cgroup/unified/c1' },
+    mountpoints: ['/sys/fs/cgroup/memory', '/sys/fs/cgroup/pids', '/sys/fs/cgroup/unified'],
+  };
+  const m = compile(s, { cgroup }).mounts;
+  const i = m.findIndex((x) => x.destination === '/sys/fs/cgroup');
+  t.equal(m[i].fstype, 'tmpfs');
+  t.equal(m[i].flags & MS.RDONLY, 0, 'writable while the mount points are made');
+  const binds = m.filter((x) => x.destination.startsWith('/sys/fs/cgroup/'));
+  t.same(binds.map((b) => [b.destination, b.source]), [
+    ['/sys/fs/cgroup/unified', '/sys/fs/cgroup/unified/c1'],
+    ['/sys/fs/cgroup/memory', '/sys/fs/cgroup/memory/x/c1'],
+    ['/sys/fs/cgroup/pids', '/sys/fs/cgroup/pids/c1'],
+  ]);
+  t.ok(binds.every((b) => b.fstype === 'bind' && (b.remountFlags & MS.RDONLY) !== 0), 'each hierarchy read-only');
+  const last = m.filter((x) => x.destination === '/sys/fs/cgroup').pop()!;
+  t.equal(last.flags & (MS.REMOUNT | MS.RDONLY | MS.BIND), MS.REMOUNT | MS.RDONLY | MS.BIND, 'the tmpfs is remounted read-only last');
+  t.ok(m.indexOf(last) > m.indexOf(binds[2]));
+  const v2 = compile(s, { cgroup: { mode: 'v2', paths: { '': '/sys/fs/cgroup/c1' }, mountpoints: ['/sys/fs/cgroup'] } }).mounts;
+  t.same(v2.filter((x) => x.destination.startsWith('/sys/fs/cgroup')).map((x) => [x.fstype, x.source]), [['bind', '/sys/fs/cgroup/c1']], 'v2 without a cgroup namespace: a bind of its own cgroup');
+  t.end();
+});

@@ -10,7 +10,7 @@ import { cgroupLeftovers, executorAvailable, makeBundle, ociTs, processLeftovers
 
 const why = await executorAvailable();
 if (why) {
-  t.skip(`privileged container tests skipped: ${why}`);
+  t.plan(0, `privileged container tests skipped: ${why}`);
 } else {
   const dir = t.testdir({ root: {} });
   const root = path.join(dir, 'root');

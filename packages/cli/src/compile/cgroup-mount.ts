@@ -5,7 +5,7 @@
  * tmpfs at the destination with one bind mount per hierarchy of the
  * container's own cgroup directory (/sys/fs/cgroup/memory → the host's
  * /sys/fs/cgroup/memory/<cgroupsPath>), each remounted with the mount's flags
- * (read-only by default), and the tmpfs made read-only last (readonlyPaths).
+ * (read-only by default), and the tmpfs remounted read-only last.
  * On a v2 host it is a cgroup2 mount (inside a cgroup namespace the kernel
  * shows the container's cgroup as its root) or, without one, a bind of the
  * container's cgroup directory.
@@ -55,7 +55,11 @@ export function expandCgroupMounts(mounts: MountOp[], host: CgroupHost | undefin
         createAs: 'dir',
       });
     }
-    if (m.flags & MS.RDONLY) readonly.push(m.destination);
+    // The tmpfs itself goes read-only last: a bind remount of just that mount
+    // (not a recursive bind over it, which would duplicate every hierarchy).
+    if (m.flags & MS.RDONLY) {
+      out.push({ source: '', destination: m.destination, fstype: '', flags: MS.BIND | MS.REMOUNT | (m.flags & BIND_REMOUNT), propagation: [], data: '', remountFlags: 0, createAs: 'dir' });
+    }
   }
   return { mounts: out, readonly };
 }
