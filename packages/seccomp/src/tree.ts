@@ -14,9 +14,12 @@
 // - two rules that need different actions for the same comparison are a
 //   conflict (libseccomp's -EEXIST), reported as ERULECONFLICT.
 //
-// We do not port _db_tree_prune(): it only removes sub-trees that another
-// chain with the same action already covers, which changes the program size
-// but not the action (checked by the differential test).
+// _db_tree_prune() is ported too: before a chain is merged, libseccomp drops
+// existing branches the new chain makes redundant (same action, shorter) or
+// drops the new chain when an existing shorter one covers it; with
+// overlapping rules of different actions that changes which rule wins, so we
+// follow it. Reference counts are not modelled: a node unlinked from its
+// level counts as freed.
 
 export type CmpOp = 'EQ' | 'NE' | 'LT' | 'LE' | 'GT' | 'GE' | 'MASKED_EQ';
 
@@ -44,6 +47,8 @@ export interface TreeNode {
   nxtF?: TreeNode;
   lvlPrv?: TreeNode;
   lvlNxt?: TreeNode;
+  /** Unlinked by _db_tree_remove (libseccomp would have freed it). */
+  removed?: boolean;
 }
 
 /** What one syscall does on one arch: an unconditional action, or a tree. */
@@ -233,12 +238,136 @@ function treeAdd(holder: Record<string, TreeNode | undefined>, key: string, n: T
   }
 }
 
+const isZombie = (n: TreeNode) => isLeaf(n) && n.actT === undefined && n.actF === undefined;
+
+type Holder = Record<string, TreeNode | undefined>;
+
+/** _db_tree_remove: find `node` under holder[key] and unlink it (zombie parents go too). Returns the count removed. */
+function treeRemove(holder: Holder, key: string, node: TreeNode): number {
+  let c = holder[key];
+  if (!c) return 0;
+  while (c.lvlPrv) c = c.lvlPrv;
+  let cnt = 0;
+  let target: TreeNode | undefined;
+  do {
+    if (c === node) { target = c; break; }
+    cnt += treeRemove(c as unknown as Holder, 'nxtT', node);
+    cnt += treeRemove(c as unknown as Holder, 'nxtF', node);
+    if (isZombie(c)) { target = c; break; }
+    c = c.lvlNxt;
+  } while (c && cnt === 0);
+  if (!target) return cnt;
+  if (holder[key] === target) holder[key] = target.lvlPrv ?? target.lvlNxt;
+  if (target.lvlPrv) target.lvlPrv.lvlNxt = target.lvlNxt;
+  if (target.lvlNxt) target.lvlNxt.lvlPrv = target.lvlPrv;
+  target.lvlPrv = undefined;
+  target.lvlNxt = undefined;
+  target.removed = true;
+  return cnt + 1;
+}
+
+const IST = { MATCH: 0x1, MATCH_ONCE: 0x2, X_FINISHED: 0x10, N_FINISHED: 0x20, X_PREFIX: 0x100, N_PREFIX: 0x200 } as const;
+const M_MATCHSET = IST.MATCH | IST.MATCH_ONCE;
+const M_REDUNDANT = IST.MATCH | IST.X_FINISHED | IST.N_PREFIX;
+
+interface IterState { flags: number; action: number; sx: SyscallEntry }
+
+/** _db_tree_prune (libseccomp src/db.c), step by step. */
+function treePrune(holder: Holder, key: string, n: TreeNode | undefined, state: IterState): number {
+  let cnt = 0;
+  const stateNew: IterState = { ...state };
+  let x = holder[key];
+  const ret = () => {
+    if (stateNew.flags & IST.MATCH) state.flags |= stateNew.flags;
+    else state.flags &= ~IST.MATCH;
+    return cnt;
+  };
+  if (!n || !x) return ret();
+  if ((state.flags & M_MATCHSET) === IST.MATCH_ONCE) return ret();
+  while (x.lvlPrv) x = x.lvlPrv;
+  let xi: TreeNode | undefined = x;
+  do {
+    const cur: TreeNode = xi!;
+    const next = cur.lvlNxt;
+    const sub = (k: 'nxtT' | 'nxtF', nn: TreeNode, set: number, clear: number): number => {
+      const st: IterState = { ...state, flags: (state.flags & ~clear) | set };
+      cnt += treePrune(cur as unknown as Holder, k, nn, st);
+      return st.flags;
+    };
+    if (chainEq(cur, n)) {
+      stateNew.flags |= M_MATCHSET;
+      if (isLeaf(n)) stateNew.flags |= IST.N_FINISHED;
+      if (isLeaf(cur)) stateNew.flags |= IST.X_FINISHED;
+      if ((cur.actT !== undefined || cur.nxtT) && !(n.actT !== undefined || n.nxtT)) return ret();
+      if ((cur.actF !== undefined || cur.nxtF) && !(n.actF !== undefined || n.nxtF)) return ret();
+      if ((stateNew.flags & IST.N_FINISHED) && (stateNew.flags & IST.X_FINISHED)) {
+        if ((n.actT !== undefined) !== (cur.actT !== undefined) || (n.actT ?? 0) !== (cur.actT ?? 0)) return ret();
+        if ((n.actF !== undefined) !== (cur.actF !== undefined) || (n.actF ?? 0) !== (cur.actF ?? 0)) return ret();
+      }
+      let gone = false;
+      if (n.nxtT) {
+        const f = sub('nxtT', n.nxtT, M_MATCHSET, 0);
+        if (f & IST.MATCH) stateNew.flags |= f;
+        if (cur.removed) gone = true;
+      }
+      if (!gone && n.nxtF) {
+        const f = sub('nxtF', n.nxtF, M_MATCHSET, 0);
+        if (f & IST.MATCH) stateNew.flags |= f;
+        if (cur.removed) gone = true;
+      }
+      if (!gone) {
+        const same = actCheck(cur, stateNew.action);
+        if (same && (stateNew.flags & IST.MATCH) && (stateNew.flags & IST.N_FINISHED) && (stateNew.flags & IST.X_PREFIX)) {
+          // the new tree is "shorter": drop the existing branch
+          cnt += treeRemove(state.sx as Holder, 'chains', cur);
+          if (!state.sx.chains) return ret();
+        } else if (same && (stateNew.flags & IST.MATCH) && (stateNew.flags & IST.X_FINISHED) && (stateNew.flags & IST.N_PREFIX)) {
+          // the new tree is "longer"
+          return ret();
+        }
+      }
+    } else if (chainLt(cur, n)) {
+      if (state.flags & IST.N_PREFIX) return ret();
+      let gone = false;
+      for (const k of ['nxtT', 'nxtF'] as const) {
+        if (gone || !cur[k]) continue;
+        const f = sub(k, n, IST.X_PREFIX, IST.MATCH);
+        if (f & IST.MATCH) { stateNew.flags |= f; return ret(); }
+        if (cur.removed) gone = true;
+      }
+    } else {
+      if (state.flags & IST.X_PREFIX) return ret();
+      let gone = false;
+      for (const k of ['nxtT', 'nxtF'] as const) {
+        const nn = n[k];
+        if (gone || !nn) continue;
+        // compare the same existing level against the new tree's next level
+        const st: IterState = { ...state, flags: (state.flags & ~IST.MATCH) | IST.N_PREFIX };
+        const h: Holder = { x: cur };
+        cnt += treePrune(h, 'x', nn, st);
+        if (st.flags & IST.MATCH) { stateNew.flags |= st.flags; return ret(); }
+        if (cur.removed) gone = true;
+      }
+    }
+    xi = next;
+  } while (xi);
+  stateNew.flags &= ~IST.MATCH;
+  return ret();
+}
+
 /** db_rule_add for one syscall entry. */
 export function addRule(entry: SyscallEntry | undefined, chain: TreeNode | undefined, action: number): SyscallEntry {
   if (!entry) return chain ? { chains: chain } : { action };
   if (!entry.chains) return entry; // an unconditional rule exists: it wins
   if (!chain) return { action }; // unconditional replaces the tree
-  treeAdd(entry as Record<string, TreeNode | undefined>, 'chains', chain);
+  const state: IterState = { flags: 0, action, sx: entry };
+  const removed = treePrune(entry as Holder, 'chains', chain, state);
+  if (removed > 0) {
+    if (!entry.chains) return { chains: chain }; // pruned it all: the new chain is the tree
+  } else if ((state.flags & M_REDUNDANT) === M_REDUNDANT) {
+    return entry; // an existing shorter chain covers the new one
+  }
+  treeAdd(entry as Holder, 'chains', chain);
   return entry;
 }
 
