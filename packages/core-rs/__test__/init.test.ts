@@ -267,3 +267,23 @@ t.test('user namespace: the parent writes the id maps on request', async (t) => 
   t.equal(r.messages[0]?.type, 'idmap');
   t.match(r.output, /^\s+0\s+100000\s+65536\n\s+0\s+100000\s+65536\n0\nallow\n$/);
 });
+
+for (const cgroupns of [false, true]) {
+  t.test(`a cgroup mount on a v1/hybrid host${cgroupns ? ' in a cgroup namespace' : ''}`, async (t) => {
+    const p = defaultProgram(rootfs, ['sh', '-c', 'ls /sys/fs/cgroup | tr "\\n" " "; echo; cat /proc/self/cgroup | grep memory; ls /sys/fs/cgroup/memory/memory.limit_in_bytes; touch /sys/fs/cgroup/x 2>&1; grep " /sys/fs/cgroup/memory " /proc/self/mountinfo']);
+    if (cgroupns) p.namespaces.push({ type: 'cgroup' });
+    p.mounts.push({ source: 'cgroup', destination: '/sys/fs/cgroup', fstype: 'cgroup', flags: MS.NOSUID | MS.NOEXEC | MS.NODEV | MS.RELATIME | MS.RDONLY, data: '', propagation: [], remountFlags: 0, createAs: 'dir' });
+    const r = await drive(p, { dir });
+    t.equal(r.error, undefined, r.error?.message);
+    const v1 = fs.existsSync('/sys/fs/cgroup/memory');
+    if (!v1) {
+      t.pass('cgroup v2 host: mounted as cgroup2');
+      return;
+    }
+    t.match(r.output, /^(\S+ )*memory (\S+ )*\n/, 'one directory per hierarchy');
+    t.match(r.output, '/sys/fs/cgroup/memory/memory.limit_in_bytes');
+    t.match(r.output, 'Read-only file system');
+    t.match(r.output, / \/sys\/fs\/cgroup\/memory ro,nosuid,nodev,noexec/);
+    if (cgroupns) t.match(r.output, /:memory:\/\n/, 'the cgroup namespace root is "/"');
+  });
+}

@@ -8,6 +8,7 @@
 //! fds 0-2 and 3..3+preserveFds already in place.
 
 pub mod attrs;
+pub mod cgroupfs;
 pub mod console;
 pub mod creds;
 pub mod devices;
@@ -171,9 +172,14 @@ fn run(init: &mut Init, prog_fd: RawFd, console: Option<RawFd>, npres: u32) -> R
   let has_mount_ns = nss.iter().any(|n| n.flag == libc::CLONE_NEWNS);
   if has_mount_ns {
     let rootfd = rootfs::prepare(init, &p)?;
+    let cgroupns = nss.iter().any(|n| n.flag == libc::CLONE_NEWCGROUP);
     for m in &p.mounts {
       init.at("mount")?;
-      rootfs::mount_one(rootfd.0, m)?;
+      if m.fstype == "cgroup" {
+        cgroupfs::mount_cgroup(rootfd.0, m, cgroupns)?;
+      } else {
+        rootfs::mount_one(rootfd.0, m)?;
+      }
     }
     for d in &p.devices {
       init.at("device")?;
