@@ -115,6 +115,22 @@ if (!hasV1('memory', 'pids', 'freezer', 'devices', 'cpu')) {
     t.equal(r.signal, 'SIGKILL');
   });
 
+  t.test('a frozen (paused) container is killed and destroyed', async (t) => {
+    const m = make(t);
+    const w = waiting('sleep 60 & while :; do :; done');
+    t.teardown(() => w.child.kill('SIGKILL'));
+    m.apply(w.pid);
+    w.go();
+    t.ok(await eventually(() => m.pids().length === 2));
+    await m.freeze();
+    await m.killAll(9);
+    t.same(m.pids(), []);
+    t.equal((await w.exited).signal, 'SIGKILL');
+    t.not(m.freezerState(), 'frozen', 'left thawed');
+    await m.destroy();
+    t.notOk(m.exists());
+  });
+
   t.test('killAll with SIGTERM signals every process', async (t) => {
     const m = make(t);
     const w = waiting('sleep 60 & wait');

@@ -66,6 +66,21 @@ if (!mount) {
     t.equal((await w.exited).signal, 'SIGKILL');
   });
 
+  t.test('a frozen cgroup is killed, left thawed and destroyed', async (t) => {
+    const m = make(t);
+    const w = waiting('sleep 60 & while :; do :; done');
+    t.teardown(() => w.child.kill('SIGKILL'));
+    m.apply(w.pid);
+    w.go();
+    t.ok(await eventually(() => m.pids().length === 2));
+    await m.freeze();
+    await m.killAll(9);
+    t.same(m.pids(), []);
+    t.equal(m.freezerState(), 'thawed');
+    await m.destroy();
+    t.notOk(m.exists());
+  });
+
   t.test('killAll with another signal freezes, signals each, thaws', async (t) => {
     const m = make(t);
     const w = waiting('sleep 60 & wait');

@@ -157,6 +157,9 @@ export class V1Manager implements Manager {
       // Hybrid: the process is in the cgroup2 hierarchy too, and cgroup.kill
       // (Linux 5.14) kills every process there atomically, forks included.
       for (const d of [u, ...subdirsDeepestFirst(u)]) if (fileExists(d, 'cgroup.kill')) writeFile(d, 'cgroup.kill', '1', 'cgroup.kill');
+      // Tasks frozen by the v1 freezer act on SIGKILL only once thawed
+      // (cgroup-v1/freezer-subsystem.rst), so a paused container is thawed.
+      if (this.p.freezer && fs.existsSync(this.p.freezer) && freezerStateV1(this.p.freezer) !== 'thawed') await thawV1(this.p.freezer);
     } else {
       // Freeze, signal, thaw: nothing can fork a new process between
       // reading cgroup.procs and the signal (runc signalAllProcesses).

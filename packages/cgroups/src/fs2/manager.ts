@@ -155,6 +155,9 @@ export class V2Manager implements Manager {
     if (!this.exists()) return;
     if (signal === SIGKILL && fileExists(this.dir, 'cgroup.kill')) {
       writeFile(this.dir, 'cgroup.kill', '1', 'cgroup.kill');
+      // v2 frozen tasks die on SIGKILL (cgroup-v2.rst); thaw anyway so the
+      // cgroup is left as runc leaves it, not frozen.
+      if (readOptional(this.dir, 'cgroup.freeze') === '1') await thawV2(this.dir);
     } else {
       await this.freeze();
       try {
