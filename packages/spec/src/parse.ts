@@ -1,7 +1,7 @@
 // Text -> validated documents: parseConfig / loadConfig (config.json),
 // parseState, parseFeatures. JSON syntax, schema, exact 64-bit integers and
 // semantic checks, all reported as Problems inside one SpecError.
-import fs from 'node:fs/promises';
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Features, Spec, State } from './generated/types.ts';
 import { SpecError, type SpecErrorCode } from './errors.ts';
@@ -97,29 +97,37 @@ export function parseConfig(text: string | Uint8Array, opts: ParseOptions = {}):
  * @throws SpecError ENOCONFIG when it does not exist, EIO on other read errors, else as parseConfig.
  */
 export async function loadConfig(bundleDir: string, opts: ParseOptions = {}): Promise<Spec> {
-  const file = path.join(bundleDir, 'config.json');
-  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
-  let text: Buffer;
-  let fh: fs.FileHandle | undefined;
+  return parseConfig(readDocument(path.join(bundleDir, 'config.json'), opts.maxBytes ?? DEFAULT_MAX_BYTES), { ...opts, name: opts.name ?? path.join(bundleDir, 'config.json') });
+}
+
+/**
+ * Reads a small document synchronously. A config is a few KB read once per
+ * command: fs/promises would start libuv's thread pool just for it (~1.5 ms
+ * of CPU per process, see tools/bench/spec-validate.mjs). The size is checked
+ * on the open fd before reading, so a huge file (or a FIFO, or a symlink to
+ * /dev/zero) is refused unread.
+ */
+function readDocument(file: string, maxBytes: number): Buffer {
+  let fd: number | undefined;
   try {
-    fh = await fs.open(file, 'r');
-    // Check the size before reading: a huge (or endless, e.g. a FIFO or /dev/zero symlink) file is refused unread.
-    const st = await fh.stat();
+    // O_NONBLOCK: opening a FIFO must not hang waiting for a writer (fifo(7)); libuv adds O_CLOEXEC itself.
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    const st = fs.fstatSync(fd);
     if (!st.isFile()) throw new SpecError('EIO', `${file} is not a regular file`);
     if (st.size > maxBytes) {
       const message = `${file} is ${st.size} bytes, larger than the ${maxBytes}-byte limit`;
       throw new SpecError('ETOOLARGE', message, { problems: [{ pointer: '', code: 'DOCUMENT_TOO_LARGE', message }] });
     }
-    text = await fh.readFile();
+    return fs.readFileSync(fd);
   } catch (err) {
     if (err instanceof SpecError) throw err;
     const e = err as NodeJS.ErrnoException;
-    if (e.code === 'ENOENT') throw new SpecError('ENOCONFIG', `${file} does not exist: a bundle needs a config.json`, { errno: e.errno !== undefined ? Math.abs(e.errno) : undefined, cause: err });
-    throw new SpecError('EIO', `cannot read ${file}: ${e.message}`, { errno: e.errno !== undefined ? Math.abs(e.errno) : undefined, cause: err });
+    const errno = e.errno !== undefined ? Math.abs(e.errno) : undefined;
+    if (e.code === 'ENOENT') throw new SpecError('ENOCONFIG', `${file} does not exist: a bundle needs a config.json`, { errno, cause: err });
+    throw new SpecError('EIO', `cannot read ${file}: ${e.message}`, { errno, cause: err });
   } finally {
-    await fh?.close();
+    if (fd !== undefined) fs.closeSync(fd);
   }
-  return parseConfig(text, { ...opts, name: opts.name ?? file });
 }
 
 /** Parses a state document (runtime-spec "State"). @throws SpecError EJSON | EINVALIDSTATE */

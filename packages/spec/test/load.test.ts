@@ -1,6 +1,7 @@
 // loadConfig reads <bundle>/config.json from disk.
 import t from 'tap';
 import fs from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { loadConfig, defaultConfig, SpecError } from '../src/index.ts';
 
@@ -40,4 +41,10 @@ t.test('an oversized file is refused without reading it', async (t) => {
 t.test('EIO with the errno for an unreadable path', async (t) => {
   const dir = t.testdir({ bundle: 'not a directory' });
   await t.rejects(loadConfig(path.join(dir, 'bundle')), { code: 'EIO', errno: 20 });
+});
+
+t.test('a FIFO named config.json is refused without blocking', async (t) => {
+  const dir = t.testdir({});
+  execFileSync('mkfifo', [path.join(dir, 'config.json')]);
+  await t.rejects(loadConfig(dir), { code: 'EIO', message: `${path.join(dir, 'config.json')} is not a regular file` });
 });
