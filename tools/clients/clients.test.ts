@@ -41,7 +41,8 @@ if (process.env.OCI_TS_CLIENTS !== '1') {
           else if (r.status === 'skip') t.skip(`${r.name}: ${r.detail}`);
           else t.fail(`${r.name}: ${r.detail}`);
         }
-        if (res.runRmMs[client] != null) t.comment(`${client}: run --rm median ${res.runRmMs[client].toFixed(0)} ms`);
+        const ms = res.runRmMs[client]?.[0];
+        if (ms != null) t.comment(`${client}: run --rm median ${ms.toFixed(0)} ms`);
       });
     }
     t.same(res.problems, [], 'cleanup had nothing to complain about');

@@ -9,7 +9,7 @@
 // --runtime defaults to $OCI_TS_CLIENT_RUNTIME, else runc. `oci-ts` means
 // this checkout's packages/cli/bin/oci-ts.mjs. Give --runtime twice (e.g.
 // `--runtime runc --runtime oci-ts`) to run the suite for both and print the
-// time per `run --rm` side by side. Prints TAP, then a table; exits 1 when a
+// time per `run --rm` side by side (timed in one session, taking turns). Prints TAP, then a table; exits 1 when a
 // scenario failed.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -51,10 +51,13 @@ const t0 = Date.now();
 const runs = [];
 let n = 0, failed = 0;
 console.log('TAP version 14');
-for (const runtime of runtimes) {
+for (const [i, runtime] of runtimes.entries()) {
   console.log(`# runtime ${runtime}`);
+  // The first session also times the other runtimes, taking turns with it,
+  // so the ratio is measured under the same load; later sessions only test.
   const res = await runSuite({
-    runtime, clients, keep: values.keep, timing: Number(values.timing),
+    runtime, clients, keep: values.keep, timing: i === 0 ? Number(values.timing) : 0,
+    timeAlso: i === 0 ? runtimes.slice(1) : [],
     filter: values.only ? (name) => new RegExp(values.only, 'i').test(name) : undefined,
     onResult(client, r) {
       n++;
@@ -86,11 +89,13 @@ for (const name of names) {
   });
   console.log(`${name.padEnd(w)}  ${row.join(' ')}`);
 }
-// Time per `run --rm true` (median), side by side per runtime.
-console.log(`\n${'run --rm (median ms)'.padEnd(22)} ${runs.map((r) => show(r.runtime).padStart(10)).join(' ')}${runs.length > 1 ? '   ratio' : ''}`);
+// Time per `run --rm true` (median), side by side per runtime, measured in
+// the first session with the runtimes taking turns.
+const timed = runs[0];
+console.log(`\n${'run --rm (median ms)'.padEnd(22)} ${timed.runtimes.map((r) => show(r).padStart(10)).join(' ')}${runtimes.length > 1 ? '   ratio' : ''}`);
 for (const c of clients) {
-  const ms = runs.map((r) => r.runRmMs[c]);
-  const ratio = runs.length > 1 && ms[0] && ms[1] ? `   x${(ms[1] / ms[0]).toFixed(2)}` : '';
+  const ms = timed.runRmMs[c] ?? [];
+  const ratio = runtimes.length > 1 && ms[0] && ms[1] ? `   x${(ms[1] / ms[0]).toFixed(2)}` : '';
   console.log(`${c.padEnd(22)} ${ms.map((m) => (m == null ? '-' : m.toFixed(0)).padStart(10)).join(' ')}${ratio}`);
 }
 const secs = ((Date.now() - t0) / 1000).toFixed(1);

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import { sh, shTty, waitFor, CommandError } from '../lib/sh.mjs';
 import { IMAGE } from '../lib/image.mjs';
-import { ensureContainerd, importImages, CRI_HANDLER } from '../lib/containerd.mjs';
+import { ensureContainerd, importImages, handlerName } from '../lib/containerd.mjs';
 import { rid, Unsupported } from './base.mjs';
 
 // runtime.v1 NamespaceMode and SecurityProfile.ProfileType values.
@@ -24,7 +24,7 @@ export function criDriver(sess) {
   };
 
   /** RunPodSandbox with the runtime handler under test; returns its id. */
-  async function runPod({ pid = NS_CONTAINER, hostname } = {}) {
+  async function runPod({ pid = NS_CONTAINER, hostname, rt = 0 } = {}) {
     const name = rid('pod');
     fs.mkdirSync(sess.path('cri-logs', name), { recursive: true });
     const cfg = writeJson(name, {
@@ -36,7 +36,7 @@ export function criDriver(sess) {
         security_context: { namespace_options: { network: NS_POD, pid, ipc: NS_POD } },
       },
     });
-    const id = (await k(['runp', '--runtime', CRI_HANDLER, cfg])).stdout.trim();
+    const id = (await k(['runp', '--runtime', handlerName(rt), cfg])).stdout.trim();
     return { id, cfg };
   }
 
@@ -104,8 +104,8 @@ export function criDriver(sess) {
         for (const p of pods) await removePod(p);
       });
     },
-    async runRm(cmd, { seccomp = 'default' } = {}) {
-      const pod = await runPod();
+    async runRm(cmd, { seccomp = 'default', rt = 0 } = {}) {
+      const pod = await runPod({ rt });
       try {
         return await collect(await startIn(pod, cmd, { seccomp }));
       } catch (e) {

@@ -13,8 +13,8 @@ const NS = 'oci-ts';
 export function ctrDriver(sess) {
   let base;
   const c = (args, opts = {}) => sh([...base, ...args], { env: sess.env, ...opts });
-  const runFlags = (id, seccomp = 'default') => [
-    '--runc-binary', sess.runtime, '--runc-root', sess.path('runtime-root/ctr'),
+  const runFlags = (id, seccomp = 'default', rt = 0) => [
+    '--runc-binary', sess.runtimes[rt], '--runc-root', sess.path(`runtime-root/ctr-${rt}`),
     '--cgroup', `${sess.cgroupParent}/ctr/${id}`, '--fifo-dir', sess.path('ctr-fifo'),
     // ctr applies containerd's default seccomp profile only when asked.
     ...(seccomp === 'default' ? ['--seccomp'] : []),
@@ -40,9 +40,9 @@ export function ctrDriver(sess) {
         for (const id of ids) await this.rmForce(id).catch(() => {});
       });
     },
-    async runRm(cmd, { seccomp = 'default' } = {}) {
+    async runRm(cmd, { seccomp = 'default', rt = 0 } = {}) {
       const id = rid('ctr');
-      return c(['run', '--rm', ...runFlags(id, seccomp), IMAGE, id, ...cmd], { check: false });
+      return c(['run', '--rm', ...runFlags(id, seccomp, rt), IMAGE, id, ...cmd], { check: false });
     },
     async runTty(cmd) {
       const id = rid('ctr');

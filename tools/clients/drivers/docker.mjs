@@ -6,13 +6,12 @@
 import fs from 'node:fs';
 import { sh, shTty, waitFor } from '../lib/sh.mjs';
 import { IMAGE } from '../lib/image.mjs';
-import { ensureContainerd } from '../lib/containerd.mjs';
+import { ensureContainerd, handlerName } from '../lib/containerd.mjs';
 import { rid } from './base.mjs';
 
 // Always the absolute path: another `docker` may come first in PATH.
 export const DOCKER = '/usr/bin/docker';
 export const DOCKERD = '/usr/sbin/dockerd';
-const RUNTIME_NAME = 'under-test';
 
 export function dockerDriver(sess) {
   const d = sess.path('docker');
@@ -20,7 +19,7 @@ export function dockerDriver(sess) {
   const env = { ...sess.env, DOCKER_CONFIG: `${d}/client` };
   const base = [DOCKER, '--host', `unix://${sock}`];
   const k = (args, opts = {}) => sh([...base, ...args], { env, ...opts });
-  const runFlags = ['--runtime', RUNTIME_NAME, '--network', 'none'];
+  const runFlags = ['--runtime', handlerName(0), '--network', 'none'];
   const image = IMAGE.replace(/^docker\.io\/library\//, '');
 
   return {
@@ -39,7 +38,7 @@ export function dockerDriver(sess) {
         '--containerd-plugins-namespace', 'oci-ts-docker-plugins',
         '--bridge', 'none', '--iptables=false', '--ip-masq=false', '--ip-forward=false', '--userland-proxy=false',
         '--exec-opt', 'native.cgroupdriver=cgroupfs', '--cgroup-parent', `${sess.cgroupParent}/docker`,
-        '--storage-driver', 'overlay2', '--add-runtime', `${RUNTIME_NAME}=${sess.runtime}`,
+        '--storage-driver', 'overlay2', ...sess.runtimes.flatMap((rt, i) => ['--add-runtime', `${handlerName(i)}=${rt}`]),
         // A negative oom_score_adj needs CAP_SYS_RESOURCE, which the host lacks.
         '--oom-score-adjust', '0', '--log-level', 'warn'],
       async () => fs.existsSync(sock) && (await k(['version'], { check: false, timeoutMs: 5000 })).code === 0, { env });
@@ -50,9 +49,9 @@ export function dockerDriver(sess) {
         if (ids.length) await k(['rm', '--force', ...ids], { check: false, timeoutMs: 120_000 });
       });
     },
-    async runRm(cmd, { seccomp = 'default' } = {}) {
+    async runRm(cmd, { seccomp = 'default', rt = 0 } = {}) {
       const sec = seccomp === 'unconfined' ? ['--security-opt', 'seccomp=unconfined'] : [];
-      return k(['run', '--rm', ...runFlags, ...sec, image, ...cmd], { check: false });
+      return k(['run', '--rm', '--runtime', handlerName(rt), '--network', 'none', ...sec, image, ...cmd], { check: false });
     },
     runTty: (cmd) => shTty([...base, 'run', '--rm', '-it', ...runFlags, image, ...cmd], { env }),
     async runDetached(cmd) {

@@ -17,9 +17,10 @@ export function podmanDriver(sess) {
     // podman makes ~/.config/containers/podman otherwise.
     XDG_CONFIG_HOME: `${d}/xdg-config`,
   };
-  const base = ['podman', '--root', `${d}/root`, '--runroot', `${d}/runroot`, '--tmpdir', `${d}/tmp`,
-    '--runtime', sess.runtime, '--cgroup-manager', 'cgroupfs', '--events-backend', 'file',
+  const baseFor = (rt = 0) => ['podman', '--root', `${d}/root`, '--runroot', `${d}/runroot`, '--tmpdir', `${d}/tmp`,
+    '--runtime', sess.runtimes[rt], '--cgroup-manager', 'cgroupfs', '--events-backend', 'file',
     '--storage-driver', 'overlay', '--network-config-dir', `${d}/net`];
+  const base = baseFor(0);
   const p = (args, opts = {}) => sh([...base, ...args], { env, ...opts });
   const cgroup = `${sess.cgroupParent}/podman`;
   // The host lacks CAP_SYS_RESOURCE: ask for rlimits at or below ours.
@@ -56,9 +57,9 @@ runroot = "${d}/runroot"
         await p(['system', 'reset', '--force'], { check: false, timeoutMs: 120_000 });
       });
     },
-    async runRm(cmd, { seccomp = 'default' } = {}) {
+    async runRm(cmd, { seccomp = 'default', rt = 0 } = {}) {
       const sec = seccomp === 'unconfined' ? ['--security-opt', 'seccomp=unconfined'] : [];
-      return p(['run', '--rm', ...runFlags, ...sec, PODMAN_IMAGE, ...cmd], { check: false });
+      return sh([...baseFor(rt), 'run', '--rm', ...runFlags, ...sec, PODMAN_IMAGE, ...cmd], { env, check: false });
     },
     async runTty(cmd) {
       return shTty([...base, 'run', '--rm', '-it', ...runFlags, PODMAN_IMAGE, ...cmd], { env });

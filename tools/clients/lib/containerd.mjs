@@ -9,6 +9,8 @@ import { clientsDir } from './session.mjs';
 import { PAUSE_IMAGE } from './image.mjs';
 
 export const CRI_HANDLER = 'under-test';
+/** The handler (and Docker runtime) name of runtime index i. */
+export const handlerName = (i) => (i ? `${CRI_HANDLER}-${i}` : CRI_HANDLER);
 
 /** TOML basic string. */
 const s = (v) => JSON.stringify(v);
@@ -44,13 +46,13 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
   [plugins."io.containerd.grpc.v1.cri".containerd]
     snapshotter = "overlayfs"
     default_runtime_name = ${s(CRI_HANDLER)}
-    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.${CRI_HANDLER}]
+${(sess.runtimes ?? [sess.runtime]).map((rt, i) => `    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.${handlerName(i)}]
       runtime_type = "io.containerd.runc.v2"
-      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.${CRI_HANDLER}.options]
-        BinaryName = ${s(sess.runtime)}
-        Root = ${s(sess.path('runtime-root/cri'))}
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.${handlerName(i)}.options]
+        BinaryName = ${s(rt)}
+        Root = ${s(sess.path(`runtime-root/cri-${i}`))}
         SystemdCgroup = false
-  [plugins."io.containerd.grpc.v1.cri".cni]
+`).join('')}  [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = ${s(sess.path('cni/bin'))}
     conf_dir = ${s(sess.path('cni/conf'))}
     max_conf_num = 1

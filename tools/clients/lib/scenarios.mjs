@@ -273,16 +273,32 @@ export async function runScenarios(driver, list = scenarios, onResult = () => {}
   return results;
 }
 
-/** Median wall time of `n` `run --rm true`, in ms. */
-export async function timeRunRm(driver, n = 5) {
-  const times = [];
-  await driver.runRm(['true']); // warm caches (image unpack, first shim)
-  for (let i = 0; i < n; i++) {
+/**
+ * Median wall time of `n` `run --rm true` for each of `count` runtimes of
+ * the session (index 0, 1, ...), in ms. The runtimes take turns (ABBA...)
+ * in one session, so a busy machine slows them alike and the ratio holds.
+ * A runtime whose run fails gets null.
+ */
+export async function timeRunRm(driver, n = 5, count = 1) {
+  const times = Array.from({ length: count }, () => []);
+  const failed = new Set();
+  const once = async (rt) => {
+    if (failed.has(rt)) return;
     const t0 = process.hrtime.bigint();
-    const r = await driver.runRm(['true']);
-    if (r.code !== 0) throw new Error(`run --rm true exited ${r.code}: ${r.stderr}`);
-    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    const r = await driver.runRm(['true'], { rt });
+    if (r.code !== 0) { failed.add(rt); return; }
+    times[rt].push(Number(process.hrtime.bigint() - t0) / 1e6);
+  };
+  for (let rt = 0; rt < count; rt++) await once(rt); // warm caches (first unpack, first shim)
+  for (let rt = 0; rt < count; rt++) times[rt] = [];
+  for (let i = 0; i < n; i++) {
+    const order = [...Array(count).keys()];
+    if (i % 2) order.reverse();
+    for (const rt of order) await once(rt);
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
+  return times.map((t, rt) => {
+    if (failed.has(rt) || !t.length) return null;
+    t.sort((a, b) => a - b);
+    return t[Math.floor(t.length / 2)];
+  });
 }

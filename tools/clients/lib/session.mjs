@@ -34,9 +34,14 @@ export function resolveRuntime(r) {
 }
 
 export class Session {
-  /** @param {{ runtime: string, keep?: boolean }} opts */
+  /**
+   * @param {{ runtime: string, also?: string[], keep?: boolean }} opts
+   * `also`: more runtimes registered with every client (for interleaved
+   * timing), as runtime index 1, 2, ...
+   */
   constructor(opts) {
     this.runtime = resolveRuntime(opts.runtime);
+    this.runtimes = [this.runtime, ...(opts.also ?? []).map(resolveRuntime)];
     this.keep = !!opts.keep;
     this.id = randomBytes(4).toString('hex');
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oci-ts-clients-'));

@@ -20,14 +20,16 @@ export function missingClients(names) {
 }
 
 /**
- * @param {{ runtime: string, clients: string[], timing?: number, filter?: (name: string) => boolean,
+ * `timeAlso`: more runtimes timed (not tested) alongside, interleaved.
+ * @param {{ runtime: string, timeAlso?: string[], clients: string[], timing?: number, filter?: (name: string) => boolean,
  *           keep?: boolean, onResult?: (client: string, r: object) => void }} opts
  * @returns {Promise<{ runtime: string, results: Record<string, object[]>, runRmMs: Record<string, number|null>, problems: string[] }>}
  */
 export async function runSuite(opts) {
   const { clients, timing = 5, filter = () => true, onResult = () => {} } = opts;
-  const sess = new Session({ runtime: opts.runtime, keep: opts.keep });
-  const out = { runtime: sess.runtime, results: {}, runRmMs: {}, problems: [], dir: sess.dir };
+  const sess = new Session({ runtime: opts.runtime, also: opts.timeAlso, keep: opts.keep });
+  /** runRmMs[client] = median ms per runtime of sess.runtimes (null: failed) */
+  const out = { runtime: sess.runtime, runtimes: sess.runtimes, results: {}, runRmMs: {}, problems: [], dir: sess.dir };
   const onSignal = () => { sess.close().finally(() => process.exit(130)); };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
@@ -47,8 +49,8 @@ export async function runSuite(opts) {
       }
       out.results[name] = await runScenarios(driver, list, (r) => onResult(name, r));
       if (timing > 0) {
-        try { out.runRmMs[name] = await timeRunRm(driver, timing); } catch (e) {
-          out.runRmMs[name] = null;
+        try { out.runRmMs[name] = await timeRunRm(driver, timing, sess.runtimes.length); } catch (e) {
+          out.runRmMs[name] = sess.runtimes.map(() => null);
           out.problems.push(`${name}: timing run --rm failed: ${e.message.split('\n')[0]}`);
         }
       }
