@@ -5,8 +5,8 @@
  * errors; `bin/oci-ts.mjs` is the only place that exits.
  */
 import fs from 'node:fs';
-import yargs from 'yargs';
 import { causeChain } from './errors.ts';
+import { fastParse } from './fast-argv.ts';
 import { Logger, type LogFormat } from './log.ts';
 import type { CommandContext, CommandHandler } from './commands/context.ts';
 
@@ -44,7 +44,9 @@ function createFlags(y: any, run: boolean) {
   return y;
 }
 
-export function parser(args: string[]) {
+export async function parser(args: string[]) {
+  // Loaded only off the fast path (fast-argv.ts).
+  const { default: yargs } = await import('yargs');
   return yargs(args)
     .scriptName('oci-ts')
     .usage('oci-ts [global options] <command> [command options]')
@@ -80,11 +82,11 @@ export function parser(args: string[]) {
 export async function main(args: string[], opts: MainOptions = {}): Promise<number> {
   const env = opts.env ?? process.env;
   const stdio = opts.stdio ?? { stdin: 0, stdout: 1, stderr: 2 };
-  let argv: Record<string, any>;
+  let argv: Record<string, any> | undefined = fastParse(args);
   let helpText = '';
-  try {
-    const p = parser(args);
-    argv = await p.parseAsync(args, {}, (_err: unknown, _a: unknown, output: string) => { helpText = output; });
+  if (!argv) try {
+    const p = await parser(args);
+    argv = await p.parseAsync(args, {}, (_err: unknown, _a: unknown, output: string) => { helpText = output; }) as Record<string, any>;
   } catch (e) {
     const message = (e as Error).message;
     fs.writeSync(stdio.stderr, `oci-ts: ${message}\n`);

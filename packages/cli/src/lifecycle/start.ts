@@ -41,11 +41,9 @@ export async function start(store: StateStore, id: string, logger: Logger): Prom
 async function releaseFifo(fifo: string, s: SavedState): Promise<void> {
   let opened = false;
   const open = fs.promises.open(fifo, fs.constants.O_RDONLY).then((fh) => { opened = true; return fh; });
-  let initDied = false;
   const watch = (async () => {
     for (let d = 1; !opened; d = Math.min(d * 2, 20)) {
       if (!isSameLiveProcess(s.pid, s.pidStartTime)) {
-        initDied = true;
         try { fs.closeSync(fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK)); } catch { /* open already done */ }
         return;
       }
@@ -60,7 +58,9 @@ async function releaseFifo(fifo: string, s: SavedState): Promise<void> {
     await fh.close();
   }
   await watch;
-  // The init writes one byte ("0") once it has the fifo open; nothing means it never did.
-  if (data.length === 0 || initDied) throw new OciError('ESTART', 'cannot start container: the init process exited before start');
+  // The init writes one byte ("0") once it has the fifo open; nothing means it
+  // never did. (initDied alone is no failure: a process like `true` may have
+  // run and exited by the time this is checked.)
+  if (data.length === 0) throw new OciError('ESTART', 'cannot start container: the init process exited before start');
   fs.rmSync(fifo, { force: true });
 }

@@ -1,0 +1,153 @@
+#!/usr/bin/env node
+// Lifecycle benchmark: per-operation latency (create, start, state, kill,
+// delete, run) and containers per second for oci-ts and runc on the same
+// bundle, in one run, printed as a table with ratios (oci-ts / runc). Also the
+// time from process start to the first line of our code, Node's bare start,
+// and the resident memory of a created-but-not-started container's waiting
+// process (oci-ts-init vs `runc init`).
+// NODE_EXTRA_CA_CERTS is removed from the environment of every measured
+// process (it makes Node read a CA bundle at start-up).
+// Usage: node tools/bench/lifecycle.mjs [--n 10] [--json]
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const argv = process.argv.slice(2);
+const N = Number(argv[argv.indexOf('--n') + 1] || process.env.BENCH_N || 10) || 10;
+const asJson = argv.includes('--json');
+const env = { ...process.env };
+delete env.NODE_EXTRA_CA_CERTS;
+
+const ociBin = path.join(repo, 'packages/cli/bin/oci-ts.mjs');
+const RUNTIMES = {
+  'oci-ts': (args) => [process.execPath, [ociBin, ...args]],
+  runc: (args) => ['runc', args],
+};
+
+function exec(rt, args) {
+  const [cmd, a] = RUNTIMES[rt](args);
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, a, { env, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', timeout: 60_000 });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`${rt} ${args.join(' ')}: exit ${r.status}: ${r.stderr}`);
+  return { ms, stdout: r.stdout };
+}
+// create/run -d: the container inherits stdio; /dev/null keeps the call from waiting on a pipe.
+function execDetached(rt, args) {
+  const [cmd, a] = RUNTIMES[rt](args);
+  const t0 = process.hrtime.bigint();
+  const errFile = path.join(os.tmpdir(), `oci-ts-bench-err-${process.pid}`);
+  const errFd = fs.openSync(errFile, 'w+');
+  const r = spawnSync(cmd, a, { env, stdio: ['ignore', 'ignore', errFd], timeout: 60_000 });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  fs.closeSync(errFd);
+  const stderr = fs.readFileSync(errFile, 'utf8');
+  fs.rmSync(errFile, { force: true });
+  if (r.status !== 0) throw new Error(`${rt} ${args.join(' ')}: exit ${r.status}: ${stderr}`);
+  return { ms };
+}
+
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+
+function bundleDir(work, name, args) {
+  const base = path.join(repo, 'tools/.cache/busybox-bundle');
+  if (!fs.existsSync(path.join(base, 'config.json'))) spawnSync(process.execPath, [path.join(repo, 'tools/bundle/build.mjs')], { stdio: 'ignore' });
+  const dir = path.join(work, name);
+  fs.mkdirSync(dir);
+  const cfg = JSON.parse(fs.readFileSync(path.join(base, 'config.json'), 'utf8'));
+  cfg.process.args = args;
+  // runc refuses a rootfs that is a symlink: both use the shared rootfs by its real path.
+  cfg.root.path = fs.realpathSync(path.join(base, 'rootfs'));
+  // runc 1.1.5 knows runtime-spec 1.0.2: give both the same version string.
+  cfg.ociVersion = '1.0.2-dev';
+  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(cfg));
+  return dir;
+}
+
+function waitStopped(rt, root, id) {
+  for (let i = 0; i < 500; i++) {
+    const s = JSON.parse(exec(rt, ['--root', root, 'state', id]).stdout);
+    if (s.status === 'stopped') return;
+  }
+  throw new Error(`${rt}: ${id} did not stop`);
+}
+
+function rssKiB(pid) {
+  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) : NaN;
+}
+
+export function bench() {
+  if (process.getuid?.() !== 0) throw new Error('the lifecycle benchmark needs root');
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'oci-ts-bench-'));
+  const results = {};
+  try {
+    const sleepB = bundleDir(work, 'sleep', ['sleep', '1000']);
+    const trueB = bundleDir(work, 'true', ['true']);
+    for (const rt of Object.keys(RUNTIMES)) {
+      const root = path.join(work, `root-${rt}`);
+      const t = { create: [], start: [], state: [], kill: [], delete: [], run: [], rss: [] };
+      // Interleave runtimes per iteration? No: one runtime at a time keeps caches fair for each, and both run in this one process.
+      for (let i = 0; i < N + 1; i++) {
+        const id = `bench-${rt}-${i}`;
+        const c = execDetached(rt, ['--root', root, 'create', '-b', sleepB, id]);
+        const st = exec(rt, ['--root', root, 'state', id]);
+        const pid = JSON.parse(st.stdout).pid;
+        const rss = rssKiB(pid);
+        const s = execDetached(rt, ['--root', root, 'start', id]);
+        const k = exec(rt, ['--root', root, 'kill', id, 'KILL']);
+        waitStopped(rt, root, id);
+        const d = exec(rt, ['--root', root, 'delete', id]);
+        const r = execDetached(rt, ['--root', root, 'run', '-b', trueB, `${id}-run`]);
+        if (i === 0) continue; // warm-up
+        t.create.push(c.ms); t.state.push(st.ms); t.start.push(s.ms); t.kill.push(k.ms); t.delete.push(d.ms); t.run.push(r.ms); t.rss.push(rss);
+      }
+      results[rt] = Object.fromEntries(Object.entries(t).map(([k, v]) => [k, median(v)]));
+      results[rt]['containers/s'] = 1000 / results[rt].run;
+    }
+    // Node's own start-up and the first line of our code (OCI_TS_TIMING).
+    const bare = [], first = [], version = [];
+    for (let i = 0; i < N; i++) {
+      let t0 = process.hrtime.bigint();
+      spawnSync(process.execPath, ['-e', '0'], { env });
+      bare.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      t0 = process.hrtime.bigint();
+      const r = spawnSync(process.execPath, [ociBin, '--version'], { env: { ...env, OCI_TS_TIMING: '1' }, encoding: 'utf8' });
+      version.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      const m = /first line at ([\d.]+) ms/.exec(r.stderr);
+      if (m) first.push(Number(m[1]));
+    }
+    results.startup = { nodeBare: median(bare), firstLine: median(first), ociVersion: median(version) };
+  } finally {
+    for (const rt of Object.keys(RUNTIMES)) {
+      const root = path.join(work, `root-${rt}`);
+      try {
+        for (const id of fs.readdirSync(root)) if (!id.startsWith('.')) spawnSync(...RUNTIMES[rt](['--root', root, 'delete', '--force', id]), { env, stdio: 'ignore' });
+      } catch { /* nothing created */ }
+    }
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+  return results;
+}
+
+export function table(r) {
+  const rows = [['operation', 'oci-ts', 'runc', 'ratio (oci-ts/runc)']];
+  for (const op of ['create', 'start', 'state', 'kill', 'delete', 'run']) {
+    rows.push([`${op} (ms, median)`, r['oci-ts'][op].toFixed(1), r.runc[op].toFixed(1), (r['oci-ts'][op] / r.runc[op]).toFixed(2)]);
+  }
+  rows.push(['containers/s (sequential run)', r['oci-ts']['containers/s'].toFixed(1), r.runc['containers/s'].toFixed(1), (r['oci-ts']['containers/s'] / r.runc['containers/s']).toFixed(2)]);
+  rows.push(['waiting init RSS (KiB)', String(r['oci-ts'].rss), String(r.runc.rss), (r['oci-ts'].rss / r.runc.rss).toFixed(2)]);
+  const w = rows[0].map((_, i) => Math.max(...rows.map((x) => x[i].length)));
+  const line = (x) => '| ' + x.map((c, i) => c.padEnd(w[i])).join(' | ') + ' |';
+  const out = [line(rows[0]), '|' + w.map((n) => '-'.repeat(n + 2)).join('|') + '|', ...rows.slice(1).map(line)];
+  out.push('', `node -e 0: ${r.startup.nodeBare.toFixed(1)} ms; first line of oci-ts code at ${r.startup.firstLine.toFixed(1)} ms after process start; oci-ts --version: ${r.startup.ociVersion.toFixed(1)} ms (medians)`);
+  return out.join('\n');
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  const r = bench();
+  console.log(asJson ? JSON.stringify(r, null, 2) : table(r));
+}
