@@ -7,6 +7,7 @@ import { disassemble } from './disassemble.ts';
 import { evaluate } from './evaluate.ts';
 import { SeccompError } from './errors.ts';
 import { findArch, nativeArch, syscallNumber } from './arch.ts';
+import { dockerDefault, podmanDefault } from './profiles.ts';
 
 export interface Io {
   stdout: (s: string | Uint8Array) => void;
@@ -19,6 +20,7 @@ const USAGE = `usage:
   oci-seccomp compile <config.json|seccomp.json|-> [--arch A] [--strict] [--no-enosys] [-o out.bpf]
   oci-seccomp disasm <file.bpf|config.json> [--arch A]
   oci-seccomp eval <file.bpf|config.json> (--nr N | --syscall NAME) [--arch A] [--args a0,a1,...]
+  oci-seccomp profile docker|podman [--arch A] [--caps CAP_A,CAP_B] [--kernel 6.1]
 A config.json is read for its linux.seccomp; a bare linux.seccomp object works too.
 `;
 
@@ -29,7 +31,7 @@ function parseFlags(argv: string[]): { pos: string[]; flags: Map<string, string 
     const a = argv[i];
     if (a.startsWith('--') || a === '-o') {
       const [k, v] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
-      const takesValue = ['--arch', '-o', '--nr', '--syscall', '--args', '--output'].includes(k);
+      const takesValue = ['--arch', '-o', '--nr', '--syscall', '--args', '--output', '--caps', '--kernel'].includes(k);
       flags.set(k === '--output' ? '-o' : k, takesValue ? (v ?? argv[++i] ?? '') : true);
     } else pos.push(a);
   }
@@ -86,6 +88,19 @@ export function main(argv: string[], io: Io): number {
         const args = typeof flags.get('--args') === 'string' ? (flags.get('--args') as string).split(',').map((x) => BigInt(x)) : [];
         const r = evaluate(bpf, { nr, arch: a.token, args });
         io.stdout(`${r.name} (${r.steps} instructions)\n`);
+        return 0;
+      }
+      case 'profile': {
+        const make = pos[0] === 'docker' ? dockerDefault : pos[0] === 'podman' ? podmanDefault : undefined;
+        if (!make || pos.length !== 1) { io.stderr(USAGE); return 2; }
+        const caps = flags.get('--caps');
+        const kernel = flags.get('--kernel');
+        const p = make({
+          ...(arch ? { arch } : {}),
+          ...(typeof caps === 'string' ? { capabilities: caps.split(',').filter(Boolean) } : {}),
+          ...(typeof kernel === 'string' ? { kernel } : {}),
+        });
+        io.stdout(`${JSON.stringify(p, null, 2)}\n`);
         return 0;
       }
       default:

@@ -6,3 +6,4 @@ export { ARCHES, findArch, nativeArch, syscallNumber, syscallName, syscallTable,
 export { SECCOMP_RET, BPF, BPF_MAXINSNS, actionName, encode, decode, type Insn } from './bpf.ts';
 export { ACTIONS } from './action.ts';
 export { SYSCALL_TABLE_SOURCE } from './syscalls.generated.ts';
+export { dockerDefault, podmanDefault, fromContainerProfile, DOCKER_DEFAULT, PODMAN_DEFAULT, DOCKER_DEFAULT_CAPABILITIES, PODMAN_DEFAULT_CAPABILITIES, type ContainerProfile, type ContainerProfileRule, type ProfileOptions } from './profiles.ts';
