@@ -133,7 +133,9 @@ export interface SpawnInitOptions {
 
 /**
  * waitpid(2) for a child (or, with setChildSubreaper, an orphaned
- * descendant) on a libuv worker thread: the JS thread never blocks.
- * Rejects with code 'ECHILD' when `pid` is not ours to wait for.
+ * descendant) on a thread of its own: the JS thread never blocks, and a
+ * long wait (a foreground `run`) does not hold one of libuv's four
+ * threadpool threads that fs and dns need. Rejects with code 'ECHILD' when
+ * `pid` is not ours to wait for.
  */
 export declare function waitPid(pid: number): Promise<ExitStatus>

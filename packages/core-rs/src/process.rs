@@ -1,8 +1,8 @@
 //! Processes: pidfds, signals, waiting, the child subreaper bit.
 
 use crate::jserr;
-use napi::bindgen_prelude::{AsyncTask, Either, Null};
-use napi::{Env, Task};
+use napi::bindgen_prelude::{Either, Null, Object};
+use napi::Env;
 use napi_derive::napi;
 
 /// pidfd_open(2): a file descriptor that refers to process `pid` (O_CLOEXEC).
@@ -53,41 +53,34 @@ pub struct ExitStatus {
   pub signal: Either<i32, Null>,
 }
 
-pub struct WaitTask {
-  pid: i32,
-}
-
-impl Task for WaitTask {
-  type Output = Result<i32, i32>;
-  type JsValue = ExitStatus;
-
-  fn compute(&mut self) -> napi::Result<Self::Output> {
-    let mut status = 0;
-    loop {
-      let r = unsafe { libc::waitpid(self.pid, &mut status, 0) };
-      if r >= 0 {
-        return Ok(Ok(status));
-      }
-      let errno = crate::sys::last_errno();
-      if errno != libc::EINTR {
-        return Ok(Err(errno));
-      }
-    }
-  }
-
-  fn resolve(&mut self, env: Env, out: Self::Output) -> napi::Result<ExitStatus> {
-    match out {
-      Ok(st) if libc::WIFEXITED(st) => Ok(ExitStatus { exit_code: Either::A(libc::WEXITSTATUS(st)), signal: Either::B(Null) }),
-      Ok(st) => Ok(ExitStatus { exit_code: Either::B(Null), signal: Either::A(libc::WTERMSIG(st)) }),
-      Err(errno) => Err(jserr::os(&env, &format!("waitpid({})", self.pid), &std::io::Error::from_raw_os_error(errno))),
-    }
-  }
-}
-
 /// waitpid(2) for a child (or, with setChildSubreaper, an orphaned
-/// descendant) on a libuv worker thread: the JS thread never blocks.
-/// Rejects with code 'ECHILD' when `pid` is not ours to wait for.
+/// descendant) on a thread of its own: the JS thread never blocks, and a
+/// long wait (a foreground `run`) does not hold one of libuv's four
+/// threadpool threads that fs and dns need. Rejects with code 'ECHILD' when
+/// `pid` is not ours to wait for.
 #[napi(ts_return_type = "Promise<ExitStatus>")]
-pub fn wait_pid(pid: i32) -> AsyncTask<WaitTask> {
-  AsyncTask::new(WaitTask { pid })
+pub fn wait_pid(env: &Env, pid: i32) -> napi::Result<Object<'_>> {
+  let (deferred, promise) = env.create_deferred()?;
+  std::thread::Builder::new()
+    .name(format!("waitpid-{pid}"))
+    .stack_size(64 * 1024)
+    .spawn(move || {
+      let mut status = 0;
+      let out = loop {
+        if unsafe { libc::waitpid(pid, &mut status, 0) } >= 0 {
+          break Ok(status);
+        }
+        let errno = crate::sys::last_errno();
+        if errno != libc::EINTR {
+          break Err(errno);
+        }
+      };
+      deferred.resolve(move |env| match out {
+        Ok(st) if libc::WIFEXITED(st) => Ok(ExitStatus { exit_code: Either::A(libc::WEXITSTATUS(st)), signal: Either::B(Null) }),
+        Ok(st) => Ok(ExitStatus { exit_code: Either::B(Null), signal: Either::A(libc::WTERMSIG(st)) }),
+        Err(errno) => Err(jserr::os(&env, &format!("waitpid({pid})"), &std::io::Error::from_raw_os_error(errno))),
+      });
+    })
+    .map_err(|e| jserr::os(env, "spawn a waitpid thread", &e))?;
+  Ok(promise)
 }
