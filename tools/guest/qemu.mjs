@@ -31,6 +31,7 @@ export const shQuote = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
  * @property {string} [memory] default 512M
  * @property {number} [cpus] default 2
  * @property {number} [diskMiB] attach an empty scratch disk of this size (/dev/vda) for io controller tests
+ * @property {'mmap' | 'loose'} [repoCache] 9p cache mode of the checkout (default loose, see init.sh)
  * @property {string[]} [qemuArgs] extra QEMU arguments (experiments, devices)
  * @property {(chunk: Buffer) => void} [onOutput] the command's output, as it comes
  * @property {(chunk: Buffer) => void} [onConsole] everything else on the console (boot, power-off)
@@ -161,6 +162,7 @@ export async function runInGuest(o) {
       `OCI_TS_GUEST_REPO=${shQuote(repo)}`,
       `OCI_TS_GUEST_CWD=${shQuote(cwd)}`,
       `OCI_TS_GUEST_SHARED=${shQuote(o.shared ? path.resolve(o.shared) : '')}`,
+      `OCI_TS_GUEST_REPO_CACHE=${o.repoCache ?? 'loose'}`,
       `OCI_TS_GUEST_TIMEOUT=${Math.max(1, Math.ceil(timeoutSec))}`,
       `OCI_TS_GUEST_START_MARKER=${shQuote(start)}`,
       `OCI_TS_GUEST_END_MARKER=${shQuote(end)}`,

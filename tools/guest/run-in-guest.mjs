@@ -17,6 +17,8 @@ const USAGE = `usage: run-in-guest [options] [--] CMD [ARGS...]
                   also OCI_TS_GUEST_ACCEL)
   --memory SIZE   guest memory (default 512M)
   --cpus N        guest CPUs (default 2)
+  --repo-cache M  9p cache mode of the checkout: loose (default: fast, the guest does
+                  not see host changes made during the run) or mmap (writes through at once)
   --disk MIB      attach an empty scratch disk of MIB MiB as /dev/vda (io controller tests)
   --verbose       also show the guest's console (boot, power-off)
   --timings       print boot, command and total seconds on stderr
@@ -30,7 +32,7 @@ exit status: the command's; 124 on timeout; 125 when the guest failed (no status
 export async function main(argv) {
   /** @type {Record<string, string>} */
   const env = {};
-  let timeoutSec = 300, cwd, accel = 'auto', memory, cpus, diskMiB, verbose = false, timings = false;
+  let timeoutSec = 300, cwd, accel = 'auto', memory, cpus, diskMiB, repoCache = 'loose', verbose = false, timings = false;
   let i = 0;
   for (; i < argv.length; i++) {
     const a = argv[i];
@@ -50,6 +52,7 @@ export async function main(argv) {
     else if (a === '--memory') memory = val();
     else if (a === '--cpus') cpus = Number(val());
     else if (a === '--disk') diskMiB = Number(val());
+    else if (a === '--repo-cache') repoCache = val();
     else if (a === '--verbose') verbose = true;
     else if (a === '--timings') timings = true;
     else if (a === '-h' || a === '--help') { process.stdout.write(USAGE + '\n'); return 0; }
@@ -60,6 +63,7 @@ export async function main(argv) {
   if (!(timeoutSec > 0)) throw new GuestError('GUEST_USAGE', '--timeout wants a positive number of seconds');
   if (diskMiB !== undefined && !(Number.isInteger(diskMiB) && diskMiB > 0)) throw new GuestError('GUEST_USAGE', '--disk wants a size in MiB');
   if (cpus !== undefined && !(Number.isInteger(cpus) && cpus > 0)) throw new GuestError('GUEST_USAGE', '--cpus wants a positive integer');
+  if (repoCache !== 'loose' && repoCache !== 'mmap') throw new GuestError('GUEST_USAGE', '--repo-cache wants loose or mmap');
   if (!['auto', 'tcg', 'kvm'].includes(accel)) throw new GuestError('GUEST_USAGE', '--accel wants tcg, kvm or auto');
 
   const log = (m) => process.stderr.write(`run-in-guest: ${m}\n`);
@@ -80,7 +84,7 @@ export async function main(argv) {
     const r = await runInGuest({
       image, argv: cmd, repo: repoRoot, cwd: inRepo ? here : repoRoot,
       shared: fs.existsSync(shared) ? shared : undefined,
-      env, timeoutSec, accel: chosen, memory, cpus, diskMiB, signal: ac.signal,
+      env, timeoutSec, accel: chosen, memory, cpus, diskMiB, repoCache: /** @type {'loose' | 'mmap'} */ (repoCache), signal: ac.signal,
       onOutput: (b) => process.stdout.write(b),
       onConsole: verbose ? (b) => process.stderr.write(b) : undefined,
     });
