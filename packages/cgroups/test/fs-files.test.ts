@@ -160,3 +160,9 @@ t.test('stats from v1 files in the runc events shape', async (t) => {
   t.same(s.hugetlb['2MB'], { usage: 0, max: 0, failcnt: 0 });
   t.equal(m.oomKills(), 2);
 });
+
+t.test('hybrid: hugetlb stats come from the cgroup2 side when v1 has no hugetlb', async (t) => {
+  const dir = t.testdir({ u: { 'hugetlb.2MB.current': '2097152', 'hugetlb.2MB.max': '4194304', 'hugetlb.2MB.events': 'max 3' } }) as string;
+  const m = new V1Manager({ '': path.join(dir, 'u') }, { mode: 'hybrid', v1: {}, unifiedControllers: [], own: {} });
+  t.same(m.stats().hugetlb['2MB'], { usage: 2097152, max: 4194304, failcnt: 3 });
+});

@@ -17,6 +17,7 @@ import { mkdirTracked, procsRecursive, removeCgroup, removeCreatedParents, signa
 import { unified } from '../fs2/unified.ts';
 import { oomKillsV1, watchOOMv1, type OOMEvent, type OOMWatch } from '../oom.ts';
 import { freezeV2, freezerStateV2, thawV2 } from '../fs2/freezer.ts';
+import { hugetlb as hugetlbV2 } from '../fs2/hugetlb.ts';
 
 const SIGKILL = 9;
 
@@ -186,6 +187,9 @@ export class V1Manager implements Manager {
       const dir = this.p[c.name];
       if (c.stats && dir && fs.existsSync(dir)) c.stats(dir, s);
     }
+    // Hybrid: hugetlb may live on the cgroup2 side (as on this project's host).
+    const u = this.p[''];
+    if (!this.p.hugetlb && u && fs.existsSync(u)) hugetlbV2.stats!(u, s);
     return s;
   }
 
