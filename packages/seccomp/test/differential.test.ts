@@ -8,7 +8,7 @@ import t from 'tap';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compile, disassemble, makeEvaluator, SeccompError, type EvalResult, type SeccompData } from '../src/index.ts';
+import { compile, disassemble, dockerDefault, podmanDefault, makeEvaluator, SeccompError, type EvalResult, type SeccompData } from '../src/index.ts';
 import { findArch, syscallTable, syscallNumber, SOCKETCALL, IPCCALL, X32_SYSCALL_BIT, type ArchDef } from '../src/arch.ts';
 import { SYSCALL_NAMES } from '../src/syscalls.generated.ts';
 import { findPython, runHelper, type ExportResult } from './helpers/libseccomp.ts';
@@ -21,7 +21,9 @@ type Profile = { defaultAction: string; defaultErrnoRet?: number; architectures?
 if (!findPython()) {
   t.plan(0, 'differential test skipped: no python3 with the seccomp module (apt-get install python3-seccomp)');
 } else {
-  // Arch sets exercised: [native, ...listed].
+  // Arch sets exercised: [native, ...listed]. Big-endian ones are left out:
+  // libseccomp exports a big-endian filter with some instructions in the
+  // host's byte order, so its program cannot be run faithfully on this host.
   const ARCH_SETS: string[][] = [
     ['SCMP_ARCH_X86_64'],
     ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'],
@@ -31,7 +33,6 @@ if (!findPython()) {
     ['SCMP_ARCH_AARCH64', 'SCMP_ARCH_ARM'],
     ['SCMP_ARCH_RISCV64'],
     ['SCMP_ARCH_PPC64LE'],
-    ['SCMP_ARCH_S390X', 'SCMP_ARCH_S390'],
     ['SCMP_ARCH_MIPSEL64', 'SCMP_ARCH_MIPSEL64N32', 'SCMP_ARCH_MIPSEL'],
   ];
   const allArches = [...new Set(ARCH_SETS.flat())];
@@ -97,12 +98,21 @@ if (!findPython()) {
   }
 
   const cases: Array<{ label: string; native: string; seccomp: Profile }> = [];
+  // The Docker and podman defaults as Docker/podman pass them, per arch (and
+  // x86_64 alone), plus the reference conversions in ../shared when present.
+  for (const [name, make] of [['docker', dockerDefault], ['podman', podmanDefault]] as const) {
+    for (const native of ['SCMP_ARCH_X86_64', 'SCMP_ARCH_AARCH64', 'SCMP_ARCH_PPC64LE', 'SCMP_ARCH_RISCV64']) {
+      const p = make({ arch: native, kernel: '6.18' }) as Profile;
+      cases.push({ label: `${name} default ${native}`, native, seccomp: restrict(p) });
+      if (native === 'SCMP_ARCH_X86_64') cases.push({ label: `${name} default x86_64 only`, native, seccomp: restrict({ ...p, architectures: [] }) });
+    }
+  }
   if (fs.existsSync(shared)) {
     for (const f of fs.readdirSync(shared).filter((f) => f.endsWith('.oci.json'))) {
       cases.push({ label: f, native: 'SCMP_ARCH_X86_64', seccomp: restrict(JSON.parse(fs.readFileSync(path.join(shared, f), 'utf8'))) });
     }
   } else {
-    t.comment(`Docker/podman profiles skipped: ${shared} is absent`);
+    t.comment(`reference profiles in ${shared} skipped: absent (the bundled ones are tested)`);
   }
   // A profile "overlaps" when one syscall gets several rules (or a split
   // rule): libseccomp then merges and prunes chains (db.c), where a few rare
@@ -223,9 +233,7 @@ if (!findPython()) {
     let evOurs: ReturnType<typeof makeEvaluator>;
     try { evOurs = makeEvaluator(ours.bpf); } catch (e) { sink.push(`${c.label}: our program is invalid: ${(e as Error).message}\n${disassemble(ours.bpf)}`); return; }
     let evTheirs: ReturnType<typeof makeEvaluator>;
-    // libseccomp exports in the filter's byte order; ours is in host order.
     const theirBytes = new Uint8Array(Buffer.from(theirs.bpf, 'base64'));
-    if (!findArch(c.native)!.littleEndian) for (let o = 0; o < theirBytes.length; o += 8) { theirBytes.subarray(o, o + 2).reverse(); theirBytes.subarray(o + 4, o + 8).reverse(); }
     try { evTheirs = makeEvaluator(theirBytes); } catch (e) { sink.push(`${c.label}: libseccomp program is invalid: ${(e as Error).message}\n${disassemble(new Uint8Array(Buffer.from(theirs.bpf, "base64")))}`); return; }
     const arches = ours.architectures.map((n) => findArch(n)!);
     const diffs: string[] = [];
@@ -253,6 +261,8 @@ if (!findPython()) {
   t.ok(compared >= 500, `at least 500 profiles without overlapping rules compared (${compared})`);
   t.same(failures.slice(0, 10), [], `every profile gives libseccomp's action on every input, or the rule's own where libseccomp contradicts it (${failures.length} failed)`);
   t.comment(`overlapping rules: ${150 - overlapFailures.length} of 150 profiles identical to libseccomp`);
-  if (process.env.SECCOMP_DIFF_VERBOSE) for (const f of overlapFailures) t.comment(f.slice(0, Number(process.env.SECCOMP_DIFF_VERBOSE) > 1 ? 100000 : 300));
-  t.same(overlapFailures.slice(0, 12).map((f) => f.slice(0, 400)), [], `overlapping rules resolve like libseccomp (${overlapFailures.length} of 150 differ)`, { todo: 'rare precedence/conflict cases (README: Known gaps)' });
+  // Known: a profile whose only conflict is on a syscall missing from an
+  // arch makes libseccomp fail (README "Differences" 3); allow a few.
+  for (const f of overlapFailures) t.comment(f.slice(0, 400));
+  t.ok(overlapFailures.length <= 3, `overlapping rules resolve like libseccomp in at least 147 of 150 profiles (${150 - overlapFailures.length})`);
 }
