@@ -1,0 +1,62 @@
+// The state store: permissions, atomic writes, ids, the per-container lock;
+// and signal parsing.
+import t from 'tap';
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { StateStore, validateId, type SavedState } from '../src/state.ts';
+import { parseSignal } from '../src/signals.ts';
+
+const saved = (id: string): SavedState => ({ ociVersion: '1.2.0', id, phase: 'created', pid: 1, pidStartTime: '1', bundle: '/b', rootfs: '/b/rootfs', created: 'x', owner: '', cgroupPaths: {}, hooks: {}, pidNamespace: true });
+
+t.test('state dir 0700, state.json 0600, atomic replace, duplicate ids refused', (t) => {
+  const root = path.join(t.testdir({}), 'root');
+  const s = new StateStore(root);
+  const old = process.umask(0);
+  try { s.createDir('c1'); } finally { process.umask(old); }
+  t.equal(fs.statSync(s.dir('c1')).mode & 0o777, 0o700);
+  s.write('c1', saved('c1'));
+  t.equal(fs.statSync(s.statePath('c1')).mode & 0o777, 0o600);
+  s.write('c1', { ...saved('c1'), pid: 2 });
+  t.equal(s.read('c1').pid, 2);
+  t.same(fs.readdirSync(s.dir('c1')), ['state.json'], 'no temporary file left');
+  t.throws(() => s.createDir('c1'), { code: 'EEXIST', message: 'container with id exists: c1' });
+  t.throws(() => s.read('nope'), { code: 'ENOTEXIST', message: 'container does not exist' });
+  t.same(s.ids(), ['c1']);
+  t.end();
+});
+
+t.test('ids as runc accepts them', (t) => {
+  for (const ok of ['a', 'A-b_c.d+e', 'x'.repeat(64)]) t.doesNotThrow(() => validateId(ok), ok);
+  for (const bad of ['', '.', '..', 'a/b', 'a b', '../x', 'é']) t.throws(() => validateId(bad), { code: 'EINVALIDID' }, JSON.stringify(bad));
+  t.end();
+});
+
+t.test('the lock is exclusive, waits, and breaks a dead owner\'s lock', async (t) => {
+  const root = t.testdir({});
+  const s = new StateStore(root);
+  const release = s.lock('c1');
+  t.throws(() => s.lock('c1', 50), { code: 'ELOCKED' }, 'a second taker times out');
+  release();
+  const again = s.lock('c1', 50);
+  again();
+  // A lock left by a process that died (a SIGKILLed create):
+  const child = spawn('sleep', ['0']);
+  await new Promise((r) => child.on('exit', r));
+  fs.writeFileSync(path.join(root, '.c1.lock'), String(child.pid));
+  const stolen = s.lock('c1', 1000);
+  t.pass('a dead owner\'s lock is broken');
+  stolen();
+  t.notOk(fs.existsSync(path.join(root, '.c1.lock')));
+});
+
+t.test('signals: numeric, named, with or without SIG, real-time', (t) => {
+  t.equal(parseSignal('9'), 9);
+  t.equal(parseSignal('KILL'), 9);
+  t.equal(parseSignal('SIGKILL'), 9);
+  t.equal(parseSignal('sigterm'), 15);
+  t.equal(parseSignal('SIGRTMIN+3'), 37);
+  t.equal(parseSignal('RTMAX-1'), 63);
+  for (const bad of ['0', '65', 'SIGNOPE', '', '-1']) t.throws(() => parseSignal(bad), { code: 'EINVALIDSIGNAL' }, JSON.stringify(bad));
+  t.end();
+});
