@@ -33,14 +33,16 @@ await esbuild.build({
 import vm from 'node:vm';
 const genDir = path.join(pkg, 'dist/generated');
 fs.mkdirSync(genDir, { recursive: true });
-const scriptFile = path.join(genDir, 'validators.script.js');
-fs.copyFileSync(path.join(pkg, 'src/generated/validators.script.js'), scriptFile);
-const script = new vm.Script(fs.readFileSync(scriptFile, 'utf8'), { filename: new URL(`file://${scriptFile}`).pathname });
-const v = script.runInThisContext();
-const samples = [0, null, [], {}, { ociVersion: 1, root: 2, process: 3, linux: 4, mounts: 5, hooks: 6 }];
+const samples = [0, null, [], {}, { ociVersion: 1, root: 2, process: 3, linux: 4, mounts: 5, hooks: 6, windows: 7, freebsd: 8 }];
 for (const dir of ['config', 'state', 'features']) {
   const d = path.resolve(pkg, 'test/samples', dir);
   if (fs.existsSync(d)) for (const f of fs.readdirSync(d)) samples.push(JSON.parse(fs.readFileSync(path.join(d, f), 'utf8')));
 }
-for (let i = 0; i < 3; i++) for (const s of samples) { v.validateConfigSchema(s); v.validateStateSchema(s); v.validateFeaturesSchema(s); }
-fs.writeFileSync(path.join(genDir, 'validators.script.cache'), script.createCachedData());
+for (const name of ['validators.script.js', 'platforms.script.js']) {
+  const scriptFile = path.join(genDir, name);
+  fs.copyFileSync(path.join(pkg, 'src/generated', name), scriptFile);
+  const script = new vm.Script(fs.readFileSync(scriptFile, 'utf8'), { filename: scriptFile });
+  const v = script.runInThisContext();
+  for (let i = 0; i < 3; i++) for (const s of samples) for (const fn of Object.values(v)) fn(s);
+  fs.writeFileSync(scriptFile.replace(/\.js$/, '.cache'), script.createCachedData());
+}

@@ -2,7 +2,8 @@
 // Build step for @oci/spec: packages/spec/schema/*.json is the single source
 // of truth; this script derives from it, deterministically:
 //   src/generated/types.ts       TypeScript types (named like the Go specs-go types)
-//   src/generated/validators.script.js  ajv standalone validators (a classic script) (draft-04), bundled
+//   src/generated/validators.script.js  ajv standalone validators (a classic script)
+//   src/generated/platforms.script.js   the same for the non-Linux platform sections (draft-04), bundled
 //                                with esbuild so the package has no runtime deps
 //                                and compiles no schema at run time
 //   src/generated/integers.ts    where each integer field lives and its range
@@ -175,23 +176,42 @@ const ajv = new Ajv04({
   code: { source: true, esm: true, lines: false, optimize: true },
 });
 for (const [id, s] of schemas) ajv.addSchema(s, id);
-const source = standaloneCode(ajv, {
-  validateConfigSchema: BASE + 'config-schema.json',
+// The non-Linux platform sections (a third of the code) are validated by a
+// separate script, loaded only for the rare document that has one: every
+// process validating a Linux config then loads and compiles less.
+const PLATFORMS = ['solaris', 'windows', 'vm', 'zos', 'freebsd'];
+const full = schemas.get(BASE + 'config-schema.json');
+const core = { ...full, id: BASE + 'config-core.json', properties: { ...full.properties } };
+for (const p of PLATFORMS) core.properties[p] = { type: 'object' };
+const platforms = { id: BASE + 'config-platforms.json', type: 'object', properties: Object.fromEntries(PLATFORMS.map((p) => [p, full.properties[p]])) };
+ajv.addSchema(core);
+ajv.addSchema(platforms);
+
+// Classic scripts (not modules), loaded lazily by src/validate.ts through
+// vm.Script so that V8's code cache (made at build by scripts/build.mjs) can
+// skip parsing and compiling them: each script's completion value is its exports.
+async function script(exportsMap) {
+  const source = standaloneCode(ajv, exportsMap);
+  const bundled = await esbuild.build({
+    stdin: { contents: source, resolveDir: pkg, loader: 'js' },
+    bundle: true, format: 'iife', globalName: '__ociSpecValidators', platform: 'node', target: 'node20', write: false,
+    minify: true, legalComments: 'none', logLevel: 'error',
+  });
+  return HEADER + '(function () {\n' + bundled.outputFiles[0].text + 'return __ociSpecValidators;\n})()\n';
+}
+const validatorsJs = await script({
+  validateConfigSchema: core.id,
   validateStateSchema: BASE + 'state-schema.json',
   validateFeaturesSchema: BASE + 'features-schema.json',
 });
-// A classic script (not a module), loaded lazily by src/validate.ts through
-// vm.Script so that V8's code cache (made at build by scripts/build.mjs) can
-// skip parsing and compiling it: the script's completion value is the exports.
-const bundled = await esbuild.build({
-  stdin: { contents: source, resolveDir: pkg, loader: 'js' },
-  bundle: true, format: 'iife', globalName: '__ociSpecValidators', platform: 'node', target: 'node20', write: false,
-  minify: true, legalComments: 'none', logLevel: 'error',
-});
-const validatorsJs = HEADER + '(function () {\n' + bundled.outputFiles[0].text + 'return __ociSpecValidators;\n})()\n';
+const platformsJs = await script({ validatePlatformsSchema: platforms.id });
+const platformsTs = HEADER + `
+/** Top-level config properties validated by platforms.script.js (only when present). */
+export const PLATFORM_KEYS: readonly string[] = ${JSON.stringify(PLATFORMS)};
+`;
 
 // ---------------------------------------------------------------- write / check
-const outputs = { 'types.ts': typesTs, 'integers.ts': integersTs, 'validators.script.js': validatorsJs };
+const outputs = { 'types.ts': typesTs, 'integers.ts': integersTs, 'platforms.ts': platformsTs, 'validators.script.js': validatorsJs, 'platforms.script.js': platformsJs };
 const check = process.argv.includes('--check');
 let stale = [];
 fs.mkdirSync(outDir, { recursive: true });

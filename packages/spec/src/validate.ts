@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import vm from 'node:vm';
 import { integers, type IntegerNode } from './generated/integers.ts';
+import { PLATFORM_KEYS } from './generated/platforms.ts';
 import { describe, fromSchemaErrors, integerAt, type Problem, type SchemaError } from './problem.ts';
 import { fieldName, join } from './pointer.ts';
 import type { BigLiteral } from './json.ts';
@@ -15,33 +16,46 @@ export interface ValidationResult {
 type Validator = ((data: unknown) => boolean) & { errors?: SchemaError[] | null };
 type Kind = 'config' | 'state' | 'features';
 
+const ROOT: Record<Kind, string> = { config: 'config', state: 'state', features: 'features' };
+
 let loaded: Record<Kind, Validator> | undefined;
+let platformValidator: Validator | undefined;
 
 /**
- * Loads the validators on first use (commands that never validate pay
- * nothing). They are a classic script run through vm.Script so that the V8
- * code cache written next to it by the build (validators.script.cache) lets
- * V8 skip parsing and compiling ~140 KB of code on every process start. A
- * cache from another Node/V8 version is rejected by V8 and ignored; it is
- * never rewritten at run time (the package directory is not ours to write).
+ * Runs one of the generated validator scripts. They are classic scripts run
+ * through vm.Script, loaded on first use (commands that never validate pay
+ * nothing), so that the V8 code cache the build writes next to each
+ * (<name>.cache) lets V8 skip parsing and compiling them on every process
+ * start. A cache from another Node/V8 version is rejected by V8 and ignored;
+ * it is never rewritten at run time (the package directory is not ours).
  */
-function validators(): Record<Kind, Validator> {
-  if (loaded) return loaded;
+function loadScript(name: string): Record<string, Validator> {
   // Same relative place from src/validate.ts and from the bundled dist/index.js.
-  const file = new URL('./generated/validators.script.js', import.meta.url);
+  const file = new URL(`./generated/${name}`, import.meta.url);
   const source = fs.readFileSync(file, 'utf8');
   let cachedData: Buffer | undefined;
   try {
-    cachedData = fs.readFileSync(new URL('./generated/validators.script.cache', import.meta.url));
+    cachedData = fs.readFileSync(new URL(`./generated/${name.replace(/\.js$/, '.cache')}`, import.meta.url));
   } catch {
     // no cache (running from src, or not built): compile normally
   }
-  const script = new vm.Script(source, { filename: file.pathname, cachedData });
-  const v = script.runInThisContext() as Record<string, Validator>;
+  return new vm.Script(source, { filename: file.pathname, cachedData }).runInThisContext() as Record<string, Validator>;
+}
+
+function validators(): Record<Kind, Validator> {
+  if (loaded) return loaded;
+  const v = loadScript('validators.script.js');
   loaded = { config: v.validateConfigSchema, state: v.validateStateSchema, features: v.validateFeaturesSchema };
   return loaded;
 }
-const ROOT: Record<Kind, string> = { config: 'config', state: 'state', features: 'features' };
+
+/** Errors for the non-Linux sections (windows, solaris, vm, zos, freebsd) when the config has any. */
+function platformErrors(data: unknown): SchemaError[] {
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return [];
+  if (!PLATFORM_KEYS.some((k) => (data as Record<string, unknown>)[k] !== undefined)) return [];
+  platformValidator ??= loadScript('platforms.script.js').validatePlatformsSchema;
+  return platformValidator(data) ? [] : platformValidator.errors ?? [];
+}
 
 /** Validates config.json content against the runtime-spec schema (types, enums, ranges, required fields). */
 export function validateConfig(value: unknown): ValidationResult {
@@ -71,8 +85,9 @@ export function validateDocument(kind: Kind, value: unknown, big?: Map<string, B
   }
   const validate = validators()[kind];
   const trie = integers[kind];
-  const ok = validate(data);
-  let problems = ok ? [] : fromSchemaErrors(validate.errors ?? [], data, trie, ROOT[kind]);
+  const errors = validate(data) ? [] : [...(validate.errors ?? [])];
+  if (kind === 'config') errors.push(...platformErrors(data));
+  let problems = errors.length ? fromSchemaErrors(errors, data, trie, ROOT[kind]) : [];
   if (bigs?.size) problems = checkBigLiterals(bigs, problems, trie, ROOT[kind]);
   return { valid: problems.length === 0, problems };
 }
