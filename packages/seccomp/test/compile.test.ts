@@ -144,3 +144,22 @@ t.test('disassemble names arches and syscalls', async (t) => {
   t.match(text, /ret ALLOW/);
   t.equal(evaluate(bpf, { nr: 0, arch: 'SCMP_ARCH_X86_64' }).action, SECCOMP_RET.ALLOW);
 });
+
+t.test('big-endian arches: argument words and socketcall', async (t) => {
+  const p = {
+    defaultAction: 'SCMP_ACT_ERRNO', architectures: ['SCMP_ARCH_S390'],
+    syscalls: [
+      { names: ['read'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, op: 'SCMP_CMP_EQ', value: 0x100000005n }] },
+      { names: ['connect'], action: 'SCMP_ACT_ALLOW' },
+    ],
+  };
+  const { bpf } = compile(p as any, { arch: 's390x', enosysStub: false });
+  const s390x = findArch('SCMP_ARCH_S390X')!, s390 = findArch('SCMP_ARCH_S390')!;
+  const ev = (arch: any, name: string, args: Array<number | bigint>) => evaluate(bpf, { nr: syscallNumber(arch, name)!, arch: arch.name, args }).name;
+  t.equal(ev(s390x, 'read', [0x100000005n]), 'ALLOW', 's390x: both words of a 64-bit value');
+  t.equal(ev(s390x, 'read', [5]), 'ERRNO(1)', 's390x: the high word is checked');
+  t.equal(ev(s390, 'read', [5]), 'ALLOW', 's390 (31-bit): low word only');
+  t.equal(evaluate(bpf, { nr: 102, arch: 'SCMP_ARCH_S390X', args: [3] }).name, 'ALLOW', 'socketcall(SYS_CONNECT) on s390x');
+  t.equal(ev(s390x, 'connect', []), 'ALLOW', 'direct connect on s390x');
+  t.throws(() => compile(p as any, { arch: 'x86_64' }), { code: 'EARCHENDIAN' }, 'a big-endian arch in a little-endian filter');
+});
