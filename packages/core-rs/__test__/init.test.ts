@@ -90,15 +90,27 @@ t.test('user, groups, umask, cwd, env', async (t) => {
   t.match(r.output, /CapEff:\t0000000000000020/, 'the ambient capability survives the uid change and execve');
 });
 
+// Seen from the host while the container process (pid 1, `sleep`) runs.
+async function fdsOf(pid: number): Promise<string[]> {
+  for (let i = 0; i < 400; i++) {
+    if (fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'sleep') break;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  const fds = fs.readdirSync(`/proc/${pid}/fd`).sort().map((fd) => (fd > '2' ? `${fd}:${fs.readlinkSync(`/proc/${pid}/fd/${fd}`)}` : fd));
+  process.kill(pid, 'SIGKILL');
+  return fds;
+}
+
 t.test('the container process holds only fds 0-2 and the preserved ones', async (t) => {
-  const r = await sh('ls /proc/1/fd | tr "\\n" " "');
-  t.equal(r.output, '0 1 2 ');
+  let fds: string[] = [];
+  await run(['sleep', '10'], {}, { onStarted: async ({ pid }) => { fds = await fdsOf(pid); } });
+  t.same(fds, ['0', '1', '2']);
   const extra = fs.openSync('/dev/null', 'r');
-  const p = defaultProgram(rootfs, ['sh', '-c', 'ls /proc/1/fd | tr "\\n" " "; readlink /proc/1/fd/3']);
+  const p = defaultProgram(rootfs, ['sleep', '10']);
   p.process.preserveFds = 1;
-  const r2 = await drive(p, { dir, preserveFds: [extra] });
+  await drive(p, { dir, preserveFds: [extra], onStarted: async ({ pid }) => { fds = await fdsOf(pid); } });
   fs.closeSync(extra);
-  t.equal(r2.output, '0 1 2 3 /dev/null\n');
+  t.same(fds, ['0', '1', '2', '3:/dev/null']);
 });
 
 t.test('a mount destination through a symlink stays inside the rootfs', async (t) => {
@@ -287,3 +299,30 @@ for (const cgroupns of [false, true]) {
     if (cgroupns) t.match(r.output, /:memory:\/\n/, 'the cgroup namespace root is "/"');
   });
 }
+
+t.test('process attributes: oom_score_adj, personality, I/O priority, scheduler', async (t) => {
+  const p = defaultProgram(rootfs, ['sh', '-c', 'cat /proc/self/oom_score_adj; uname -m; ionice -p $$; grep -E "^policy" /proc/$$/sched']);
+  // personality(2) PER_LINUX32 = 8; ioprio class best-effort (2) << 13 | 5;
+  // sched_setattr(2) SCHED_BATCH = 3.
+  p.process = { ...p.process, oomScoreAdj: 123, personality: 8, ioPriority: (2 << 13) | 5, scheduler: { policy: 3, nice: 0, priority: 0, flags: 0 } };
+  const r = await drive(p, { dir });
+  t.equal(r.error, undefined, r.error?.message);
+  const lines = r.output.trim().split('\n');
+  t.equal(lines[0], '123');
+  t.match(lines[1], /^i[3-6]86$/, 'PER_LINUX32 reports a 32-bit machine');
+  t.match(lines[2], /best-effort: prio 5/);
+  t.match(lines[3], /policy\s+:\s+3/);
+});
+
+t.test('a time namespace with a boottime offset', async (t) => {
+  const day = 86400;
+  const p = defaultProgram(rootfs, ['sh', '-c', 'cut -d. -f1 /proc/uptime; readlink /proc/self/ns/time']);
+  p.namespaces.push({ type: 'time' });
+  p.timeOffsets = { boottime: { secs: 100 * day, nanosecs: 0 } };
+  const r = await drive(p, { dir });
+  t.equal(r.error, undefined, r.error?.message);
+  const [uptime, ns] = r.output.trim().split('\n');
+  const host = Number(fs.readFileSync('/proc/uptime', 'utf8').split('.')[0]);
+  t.ok(Number(uptime) >= host + 100 * day - 5, `uptime ${uptime} is shifted by 100 days (host ${host})`);
+  t.not(ns, fs.readlinkSync('/proc/self/ns/time'));
+});

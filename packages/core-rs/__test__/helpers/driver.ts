@@ -21,6 +21,8 @@ export interface DriveOptions {
   stdin?: number;
   /** Called at "ready" before start (the container is created, not started). */
   onReady?: (info: { pid: number }) => Promise<void> | void;
+  /** Called right after `start` (the fifo opened), while the process runs. */
+  onStarted?: (info: { pid: number }) => Promise<void> | void;
   /** Called at "pid" before the reply (where the CLI would join cgroups). */
   onPid?: (pid: number) => Promise<void> | void;
   /** Called at "createRuntime". */
@@ -105,7 +107,9 @@ export async function drive(program: InitProgram, o: DriveOptions): Promise<Driv
     if (program.execFifo) {
       // `start`: a reader on the fifo releases the init's open(O_WRONLY).
       const fd = fs.openSync(program.execFifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-      exit = await waitPid(containerPid);
+      const exited = waitPid(containerPid);
+      await o.onStarted?.({ pid: containerPid });
+      exit = await exited;
       fs.closeSync(fd);
     } else {
       exit = await waitPid(containerPid);
