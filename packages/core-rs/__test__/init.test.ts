@@ -326,3 +326,18 @@ t.test('a time namespace with a boottime offset', async (t) => {
   t.ok(Number(uptime) >= host + 100 * day - 5, `uptime ${uptime} is shifted by 100 days (host ${host})`);
   t.not(ns, fs.readlinkSync('/proc/self/ns/time'));
 });
+
+t.test('an LSM label asked for on a host without that LSM is a clear error', async (t) => {
+  const aa = fs.existsSync('/sys/module/apparmor/parameters/enabled') && fs.readFileSync('/sys/module/apparmor/parameters/enabled', 'utf8').trim() === 'Y';
+  const se = fs.existsSync('/sys/fs/selinux/enforce');
+  const p = defaultProgram(rootfs, ['true']);
+  p.process = { ...p.process, apparmorProfile: 'oci-ts-test-profile' };
+  const r = await drive(p, { dir });
+  if (aa) t.match(r.error, { step: 'apparmor' }, 'an unknown profile fails');
+  else t.match(r.error, { step: 'apparmor', errno: 0, message: /AppArmor is not enabled/ });
+  const p2 = defaultProgram(rootfs, ['true']);
+  p2.process = { ...p2.process, selinuxLabel: 'system_u:system_r:container_t:s0' };
+  const r2 = await drive(p2, { dir });
+  if (!se) t.match(r2.error, { step: 'selinux', errno: 0, message: /SELinux is not enabled/ });
+  else t.pass('SELinux host: label applied or refused by policy');
+});
