@@ -57,7 +57,7 @@ const BPF_F_ALLOW_MULTI = 2;
  * Replaces the device program of a cgroup2 directory (runc
  * LoadAttachCgroupDeviceFilter): load the new program, attach it next to
  * the old ones (BPF_F_ALLOW_MULTI, so the cgroup is never without a filter),
- * then detach the old ones. Returns the ids of the programs detached.
+ * then detach the old ones.
  */
 export function attachDeviceRules(dir: string, rules: LinuxDeviceCgroup[]): void {
   const c = requireCore('cgroup v2 device rules');
