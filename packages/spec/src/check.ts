@@ -154,6 +154,21 @@ function checkIdMappings(config: Spec, ns: Namespaces, add: Add): void {
   maps(gid, 'gidMappings');
 }
 
+/**
+ * Mount options runc understands (specconv: mountFlags, propagation, recursive
+ * attributes, extensions, idmap) plus SELinux relabel hints. Any other option
+ * is filesystem data for mount(2), which a bind mount ignores.
+ */
+export const MOUNT_OPTIONS: ReadonlySet<string> = new Set([
+  'acl', 'async', 'atime', 'bind', 'defaults', 'dev', 'diratime', 'dirsync', 'exec', 'iversion', 'lazytime', 'loud', 'mand',
+  'noacl', 'noatime', 'nodev', 'nodiratime', 'noexec', 'noiversion', 'nolazytime', 'nomand', 'norelatime', 'nostrictatime',
+  'nosuid', 'nosymfollow', 'rbind', 'relatime', 'remount', 'ro', 'rw', 'silent', 'strictatime', 'suid', 'sync', 'symfollow',
+  'private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave', 'unbindable', 'runbindable',
+  'rro', 'rrw', 'rnosuid', 'rsuid', 'rnodev', 'rdev', 'rnoexec', 'rexec', 'rnodiratime', 'rdiratime', 'rrelatime', 'rnorelatime',
+  'rnoatime', 'ratime', 'rstrictatime', 'rnostrictatime', 'rnosymfollow', 'rsymfollow',
+  'tmpcopyup', 'idmap', 'ridmap', 'z', 'Z',
+]);
+
 const isBind = (m: Mount) => (m.options ?? []).some((o) => o === 'bind' || o === 'rbind') || m.type === 'bind';
 
 function checkMounts(config: Spec, ns: Namespaces, add: Add): void {
@@ -167,6 +182,11 @@ function checkMounts(config: Spec, ns: Namespaces, add: Add): void {
     }
     m.options?.forEach((o, j) => { if (o.includes('\0')) add(`${ptr}/options/${j}`, 'MOUNT_NUL_BYTE', `mounts[${i}].options[${j}] must not contain a NUL byte`, o); });
     if (isBind(m) && !m.source) add(`${ptr}/source`, 'MOUNT_BIND_SOURCE', `mounts[${i}] is a bind mount and needs a source path`);
+    // A bind mount ignores filesystem data: a misspelt flag ("readonly" for "ro")
+    // would silently leave the mount writable, so unknown options are refused.
+    if (isBind(m)) m.options?.forEach((o, j) => {
+      if (!MOUNT_OPTIONS.has(o) && !o.startsWith('idmap=') && !o.startsWith('ridmap=')) add(`${ptr}/options/${j}`, 'MOUNT_OPTION_UNKNOWN', `mounts[${i}].options[${j}] ${JSON.stringify(o)} is not a mount flag, and a bind mount ignores filesystem options (known flags: ro, rw, nosuid, nodev, noexec, rbind, rprivate, rro, ...)`, o);
+    });
     // Idmapped mounts (mount_setattr(2) MOUNT_ATTR_IDMAP): only bind mounts; runc checkIDMapMounts.
     const idmapOpt = m.options?.some((o) => o === 'idmap' || o === 'ridmap');
     if (m.uidMappings || m.gidMappings || idmapOpt) {

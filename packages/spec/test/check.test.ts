@@ -1,7 +1,7 @@
 // Semantic checks (checkConfig): each rule with a config it refuses (exact
 // pointer, code, message) and a close config it accepts.
 import t from 'tap';
-import { checkConfig, defaultConfig, type Spec } from '../src/index.ts';
+import { checkConfig, defaultConfig, MOUNT_OPTIONS, type Spec } from '../src/index.ts';
 
 const base = (): Spec => ({
   ociVersion: '1.2.0',
@@ -52,6 +52,7 @@ const rules: Rule[] = [
   { name: 'relative mount destination', bad: mk((s) => { s.mounts = [{ destination: 'tmp', type: 'tmpfs', source: 'tmpfs' }]; }), good: mk((s) => { s.mounts = [{ destination: '/tmp', type: 'tmpfs', source: 'tmpfs' }]; }), pointer: '/mounts/0/destination', code: 'MOUNT_DESTINATION_RELATIVE' },
   { name: 'NUL byte in a mount source', bad: mk((s) => { s.mounts = [{ destination: '/data', source: '/srv\0/x', options: ['rbind'] }]; }), good: mk((s) => { s.mounts = [{ destination: '/data', source: '/srv/x', options: ['rbind'] }]; }), pointer: '/mounts/0/source', code: 'MOUNT_NUL_BYTE' },
   { name: 'bind mount without source', bad: mk((s) => { s.mounts = [{ destination: '/data', options: ['bind'] }]; }), good: mk((s) => { s.mounts = [{ destination: '/data', source: '/srv', options: ['bind'] }]; }), pointer: '/mounts/0/source', code: 'MOUNT_BIND_SOURCE' },
+  { name: 'unknown option on a bind mount', bad: mk((s) => { s.mounts = [{ destination: '/data', source: '/srv', options: ['rbind', 'readonly'] }]; }), good: mk((s) => { s.mounts = [{ destination: '/data', source: '/srv', options: ['rbind', 'ro', 'rprivate', 'idmap=uids=0-1000-10;gids=0-1000-10', 'z'] }, { destination: '/t', type: 'tmpfs', source: 'tmpfs', options: ['size=64k', 'mode=1777', 'uid=0'] }]; }), pointer: '/mounts/0/options/1', code: 'MOUNT_OPTION_UNKNOWN', message: 'mounts[0].options[1] "readonly" is not a mount flag, and a bind mount ignores filesystem options (known flags: ro, rw, nosuid, nodev, noexec, rbind, rprivate, rro, ...)' },
   { name: 'idmapped mount must be a bind mount', bad: mk((s) => { s.linux!.namespaces!.push({ type: 'user', path: '/proc/1/ns/user' }); s.mounts = [{ destination: '/data', type: 'tmpfs', source: 'tmpfs', options: ['idmap'] }]; }), good: mk((s) => { s.linux!.namespaces!.push({ type: 'user', path: '/proc/1/ns/user' }); s.mounts = [{ destination: '/data', source: '/srv', options: ['rbind', 'idmap'] }]; }), pointer: '/mounts/0', code: 'MOUNT_IDMAP_NOT_BIND' },
   { name: 'idmapped mount needs a user namespace', bad: mk((s) => { s.mounts = [{ destination: '/data', source: '/srv', options: ['bind'], uidMappings: [{ containerID: 0, hostID: 1000, size: 1 }], gidMappings: [{ containerID: 0, hostID: 1000, size: 1 }] }]; }), good: mk((s) => { s.mounts = [{ destination: '/data', source: '/srv', options: ['bind'] }]; }), pointer: '/mounts/0', code: 'MOUNT_IDMAP_WITHOUT_USERNS' },
   { name: 'device path must be absolute', bad: mk((s) => { s.linux!.devices = [{ type: 'c', path: 'dev/fuse', major: 10, minor: 229 }]; }), good: mk((s) => { s.linux!.devices = [{ type: 'c', path: '/dev/fuse', major: 10, minor: 229 }]; }), pointer: '/linux/devices/0/path', code: 'DEVICE_PATH_RELATIVE' },
@@ -98,4 +99,10 @@ t.test('without forStart, a config without process is fine (create-only use)', a
 t.test('defaultConfig passes every check, rootful and rootless', async (t) => {
   t.same(checkConfig(defaultConfig(), { forStart: true }), []);
   t.same(checkConfig(defaultConfig({ rootless: true, uid: 1000, gid: 1000 }), { forStart: true }), []);
+});
+
+t.test('MOUNT_OPTIONS knows every option `runc features` lists', async (t) => {
+  const { readFileSync } = await import('node:fs');
+  const features = JSON.parse(readFileSync(new URL('./samples/features/runc-1.1.5.json', import.meta.url), 'utf8'));
+  t.same(features.mountOptions.filter((o: string) => !MOUNT_OPTIONS.has(o)), []);
 });
