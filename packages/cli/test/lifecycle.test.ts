@@ -241,6 +241,12 @@ if (why) {
     t.equal(ociTs(['--root', root, 'delete', '-f', id]).status, 0);
   });
 
+  t.test('run in the foreground with a terminal proxies its own pty', async (t) => {
+    const r = sh('tty; echo term-ok; exit 5', (c) => { c.process.terminal = true; });
+    t.equal(r.status, 5, r.stderr);
+    t.match(r.stdout, /^\/dev\/pts\/\d+\r?\nterm-ok/, 'output came through the pty');
+  });
+
   t.test('--preserve-fds passes fds 3.. to the container', async (t) => {
     const b = bundle((c) => { c.process.args = ['sh', '-c', 'ls /proc/self/fd | tr "\\n" " "; cat <&3']; });
     const f = path.join(dir, 'preserved');

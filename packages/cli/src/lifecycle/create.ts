@@ -55,6 +55,8 @@ export interface Created {
   stage1Pid: number;
   /** Resolves when stage 1 has been reaped (its exit status). */
   stage1Exit: Promise<{ exitCode: number | null; signal: number | null }> | undefined;
+  /** `run` in the foreground with a terminal: the pty master (the caller proxies it). */
+  consoleMaster?: number;
 }
 
 type WaitPid = (pid: number) => Promise<{ exitCode: number | null; signal: number | null }>;
@@ -108,7 +110,7 @@ export async function create(o: CreateOptions): Promise<Created> {
     maybeFail(env, 'config');
     const spec = await readBundleConfig(bundle);
     const terminal = !!spec.process?.terminal;
-    if (terminal && !o.consoleSocket && o.consoleSocketFd === undefined) {
+    if (terminal && !o.consoleSocket && o.consoleSocketFd === undefined && !o.foreground) {
       throw new OciError('ECONSOLE', 'cannot allocate tty if oci-ts will detach without setting console socket');
     }
     if (!terminal && o.consoleSocket) throw new OciError('ECONSOLE', 'cannot use console socket if oci-ts will not detach or allocate tty');
@@ -167,6 +169,14 @@ export async function create(o: CreateOptions): Promise<Created> {
     }
 
     let consoleSocketFd = o.consoleSocketFd;
+    let ownConsole: [number, number] | undefined;
+    if (terminal && o.foreground && !o.consoleSocket && consoleSocketFd === undefined) {
+      // `run` with a terminal and no --console-socket: a socketpair of our own receives the master.
+      ownConsole = (c.socketpair as () => [number, number])();
+      const pair = ownConsole;
+      cleanup.push(() => { for (const fd of pair) { try { fs.closeSync(fd); } catch { /* closed */ } } });
+      consoleSocketFd = pair[1];
+    }
     if (o.consoleSocket) {
       maybeFail(env, 'console-socket');
       consoleSock = await connectConsole(path.resolve(o.cwd, o.consoleSocket));
@@ -233,10 +243,17 @@ export async function create(o: CreateOptions): Promise<Created> {
       cleanup.push(() => fs.rmSync(pf, { force: true }));
     }
     consoleSock?.destroy();
+    let consoleMaster: number | undefined;
+    if (ownConsole) {
+      // The init sent the master before "ready" (docs/init-program.md), so this does not wait.
+      consoleMaster = (c.recvFd as (fd: number, timeoutMs?: number) => { fd: number }) (ownConsole[0], 5000).fd;
+      for (const fd of ownConsole) fs.closeSync(fd);
+      cleanup.pop();
+    }
     // Stage 1 exits right after the pid step when it forked the init; reap it so no zombie is left.
     if (stage1Pid !== initPid) await stage1Exit;
     logger.debug('container created', { id, pid: initPid });
-    return { state, spec, stage1Pid, stage1Exit };
+    return { state, spec, stage1Pid, stage1Exit, consoleMaster };
   } catch (err) {
     channel?.close();
     consoleSock?.destroy();
