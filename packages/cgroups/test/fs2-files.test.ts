@@ -217,3 +217,16 @@ t.test('freezer waits for cgroup.events frozen', async (t) => {
   await p;
   t.equal(m.freezerState(), 'frozen');
 });
+
+t.test('watchOOM fires when memory.events oom_kill grows, not on other changes', async (t) => {
+  const { m, dir } = fake(t, { 'memory.events': 'low 0\noom 0\noom_kill 0' });
+  const seen: number[] = [];
+  const w = m.watchOOM((e) => seen.push(e.oomKills));
+  t.teardown(() => w.close());
+  fs.writeFileSync(path.join(dir, 'memory.events'), 'low 5\noom 0\noom_kill 0');
+  await new Promise((r) => setTimeout(r, 200));
+  t.same(seen, [], 'a change without a kill is not an OOM event');
+  fs.writeFileSync(path.join(dir, 'memory.events'), 'low 5\noom 1\noom_kill 1');
+  for (let i = 0; i < 100 && !seen.length; i++) await new Promise((r) => setTimeout(r, 20));
+  t.same(seen, [1]);
+});
