@@ -33,7 +33,10 @@ if (process.env.OCI_TS_CLIENTS !== '1') {
   t.test(`scenarios with ${path.basename(runtime)}`, async (t) => {
     if (missingClients(clients).length) { t.fail('clients missing'); return; }
     const cgroupsBefore = ourCgroups();
-    const res = await runSuite({ runtime, clients, timing: 3 });
+    // With a runtime other than runc, runc is timed alongside (taking turns)
+    // as the control, and the ratio is reported.
+    const control = path.basename(runtime) === 'runc' ? [] : ['runc'];
+    const res = await runSuite({ runtime, clients, timing: 3, timeAlso: control });
     for (const client of clients) {
       t.test(client, async (t) => {
         for (const r of res.results[client] ?? []) {
@@ -41,8 +44,8 @@ if (process.env.OCI_TS_CLIENTS !== '1') {
           else if (r.status === 'skip') t.skip(`${r.name}: ${r.detail}`);
           else t.fail(`${r.name}: ${r.detail}`);
         }
-        const ms = res.runRmMs[client]?.[0];
-        if (ms != null) t.comment(`${client}: run --rm median ${ms.toFixed(0)} ms`);
+        const [ms, runcMs] = res.runRmMs[client] ?? [];
+        if (ms != null) t.comment(`${client}: run --rm median ${ms.toFixed(0)} ms` + (runcMs ? ` (runc ${runcMs.toFixed(0)} ms, x${(ms / runcMs).toFixed(2)})` : ''));
       });
     }
     t.same(res.problems, [], 'cleanup had nothing to complain about');

@@ -169,7 +169,10 @@ export const scenarios = [
       // pid 1 execs sleep just after starting its child: poll until both show.
       let out = '';
       try {
-        await waitFor(async () => { out = await d.top(id); return /100000/.test(out) && /100001/.test(out); }, { what: 'top' });
+        await waitFor(async () => {
+          try { out = await d.top(id); } catch (e) { out = `top failed: ${e.message}`; }
+          return /100000/.test(out) && /100001/.test(out);
+        }, { what: 'top', timeoutMs: 10_000 });
       } catch {}
       assert.match(out, /100000/, `top lists pid 1:\n${out}`);
       assert.match(out, /100001/, `top lists the child:\n${out}`);

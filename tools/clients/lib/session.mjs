@@ -1,6 +1,7 @@
 // One run of the client suite: a temporary directory holding every daemon's
 // state, a cgroup parent of our own, the images, and a cleanup that stops
 // what was started and removes what was created even when a scenario failed.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -72,7 +73,6 @@ export class Session {
    * then waits until `ready()` resolves true.
    */
   async startDaemon(name, argv, ready, { timeoutMs = 60_000, env } = {}) {
-    const { spawn } = await import('node:child_process');
     const log = this.path(`${name}.log`);
     const fd = fs.openSync(log, 'a', 0o600);
     const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', fd, fd], detached: true, env: env ?? this.env });
