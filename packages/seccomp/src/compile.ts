@@ -8,7 +8,7 @@
 // filter for them).
 import type { LinuxSeccomp } from '@oci/spec';
 import { BPF, BPF_MAXINSNS, SECCOMP_DATA, SECCOMP_RET, encode, type Insn } from './bpf.ts';
-import { ARCHES, argOffset, getArch, isKnownSyscall, nativeArch, syscallNumber, SOCKETCALL, IPCCALL, X32_SYSCALL_BIT, type ArchDef } from './arch.ts';
+import { argOffset, getArch, isKnownSyscall, nativeArch, syscallNumber, SOCKETCALL, IPCCALL, X32_SYSCALL_BIT, type ArchDef } from './arch.ts';
 import { parseAction } from './action.ts';
 import { SeccompError } from './errors.ts';
 import { ProgramBuilder, assemble, type PNode } from './program.ts';
@@ -444,4 +444,3 @@ export function compile(seccomp: LinuxSeccomp, opts: CompileOptions = {}): Compi
   };
 }
 
-export { ARCHES };

@@ -57,7 +57,8 @@ export function validate(insns: readonly Insn[]): void {
     }
   });
   const last = insns[insns.length - 1];
-  if ((last.code & 0x07) !== BPF.RET && (last.code & 0x07) !== BPF.JMP) throw new SeccompError('EBPF', 'program does not end with a return');
+  // bpf_check_classic(): the last instruction must be a return.
+  if ((last.code & 0x07) !== BPF.RET) throw new SeccompError('EBPF', 'program does not end with a return');
 }
 
 function archFor(arch: number | string | undefined): { token: number; def: ArchDef | undefined } {
