@@ -341,3 +341,28 @@ t.test('an LSM label asked for on a host without that LSM is a clear error', asy
   if (!se) t.match(r2.error, { step: 'selinux', errno: 0, message: /SELinux is not enabled/ });
   else t.pass('SELinux host: label applied or refused by policy');
 });
+
+t.test('exec-style program: join a running container\'s namespaces by path, no fifo', async (t) => {
+  let out: Awaited<ReturnType<typeof drive>> | undefined;
+  await run(['sleep', '10'], { hostname: 'exec-target' }, {
+    onStarted: async ({ pid }) => {
+      for (let i = 0; i < 400 && fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'sleep'; i++) await new Promise((r) => setTimeout(r, 5));
+      const p = defaultProgram(rootfs, ['sh', '-c', 'hostname; cat /proc/1/comm; echo $$; pwd; ls /proc/$$/fd > /tmp/x; tr "\\n" " " < /tmp/x']);
+      p.namespaces = (['ipc', 'uts', 'network', 'pid', 'mount'] as const).map((type) => ({
+        type, path: `/proc/${pid}/ns/${({ ipc: 'ipc', uts: 'uts', network: 'net', pid: 'pid', mount: 'mnt' } as const)[type]}`,
+      }));
+      p.mounts = []; p.devices = []; p.symlinks = []; p.maskedPaths = []; p.readonlyPaths = [];
+      delete p.hostname;
+      p.process.cwd = '/tmp';
+      out = await drive({ ...p, execFifo: null } as unknown as InitProgram, { dir });
+      process.kill(pid, 'SIGKILL');
+    },
+  });
+  t.equal(out?.error, undefined, out?.error?.message);
+  const lines = out!.output.split('\n');
+  t.equal(lines[0], 'exec-target', 'the container\'s hostname');
+  t.equal(lines[1], 'sleep', 'pid 1 is the container\'s process');
+  t.not(lines[2], '1', 'the exec\'d process is another pid in the container pid namespace');
+  t.equal(lines[3], '/tmp');
+  t.same(out!.exit, { exitCode: 0, signal: null });
+});

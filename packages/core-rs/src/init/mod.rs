@@ -169,8 +169,12 @@ fn run(init: &mut Init, prog_fd: RawFd, console: Option<RawFd>, npres: u32) -> R
     }
   }
 
-  let has_mount_ns = nss.iter().any(|n| n.flag == libc::CLONE_NEWNS);
-  if has_mount_ns {
+  // A created mount namespace gets the rootfs set up; a joined one (exec
+  // into a running container: setns already made its root our root and
+  // cwd) is used as it is.
+  let new_mount_ns = nss.iter().any(|n| n.flag == libc::CLONE_NEWNS && n.fd.is_none());
+  let joined_mount_ns = nss.iter().any(|n| n.flag == libc::CLONE_NEWNS && n.fd.is_some());
+  if new_mount_ns {
     let rootfd = rootfs::prepare(init, &p)?;
     let cgroupns = nss.iter().any(|n| n.flag == libc::CLONE_NEWCGROUP);
     for m in &p.mounts {
@@ -191,7 +195,7 @@ fn run(init: &mut Init, prog_fd: RawFd, console: Option<RawFd>, npres: u32) -> R
     }
     // runc creates a missing cwd inside the rootfs.
     rootfs::mkdir_all_in_root(rootfd.0, &p.process.cwd).ctx("cwd", format!("create {}", p.process.cwd))?;
-  } else if !p.mounts.is_empty() || !p.devices.is_empty() {
+  } else if !joined_mount_ns && (!p.mounts.is_empty() || !p.devices.is_empty()) {
     return Err(InitError::new("mount", "mounts and devices need a mount namespace"));
   }
 
@@ -201,10 +205,14 @@ fn run(init: &mut Init, prog_fd: RawFd, console: Option<RawFd>, npres: u32) -> R
   hooks::run("createContainerHooks", &p.create_container_hooks, &state)?;
 
   init.at("pivot-root")?;
-  if has_mount_ns && p.rootfs.pivot_root {
+  if new_mount_ns && p.rootfs.pivot_root {
     rootfs::pivot(&p.rootfs.path)?;
-  } else if has_mount_ns {
+  } else if new_mount_ns {
     rootfs::move_root(&p.rootfs.path)?;
+  } else if joined_mount_ns {
+    if unsafe { libc::chdir(c"/".as_ptr()) } < 0 {
+      return Err(InitError::os("pivot-root", &std::io::Error::last_os_error(), "chdir / in the joined mount namespace"));
+    }
   } else {
     let c = cstr(&p.rootfs.path);
     if unsafe { libc::chroot(c.as_ptr()) } < 0 || unsafe { libc::chdir(c"/".as_ptr()) } < 0 {

@@ -197,7 +197,8 @@ pub fn prepare(init: &mut Init, p: &InitProgram) -> Result<Fd> {
   }
   // pivot_root(2) fails with EINVAL when the new root's parent mount is
   // shared; runc makes it private (rootfsParentMountPrivate).
-  if let Some(mp) = mount_point_of(root) {
+  let real = std::fs::canonicalize(root).map(|p| p.to_string_lossy().into_owned()).unwrap_or_else(|_| root.clone());
+  if let Some(mp) = mount_point_of(&real) {
     mount(None, &cstr(&mp), None, libc::MS_PRIVATE as u64, None).ctx("rootfs-propagation", format!("make {mp} private"))?;
   }
   init.at("rootfs-bind")?;
