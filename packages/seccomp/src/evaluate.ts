@@ -178,3 +178,46 @@ function finish(ret: number, steps: number): EvalResult {
   ret >>>= 0;
   return { ret, action: (ret & SECCOMP_RET_ACTION_FULL) >>> 0, data: ret & SECCOMP_RET_DATA, name: actionName(ret), steps };
 }
+
+/**
+ * Whether the kernel's seccomp action cache (Linux 5.11+, kernel/seccomp.c
+ * seccomp_is_const_allow) would mark this syscall as always allowed: the
+ * program, run with only `nr` and `arch` known, must reach `ret ALLOW`
+ * without loading anything else (an argument or the instruction pointer).
+ * Then the kernel skips the filter for that syscall entirely.
+ */
+export function isConstantAllow(bpf: Uint8Array | readonly Insn[], nr: number, arch: number | string): boolean {
+  const insns = bpf instanceof Uint8Array ? decode(bpf) : bpf;
+  const token = archFor(arch).token;
+  let A = 0;
+  for (let pc = 0; pc < insns.length; pc++) {
+    const { code, k, jt, jf } = insns[pc];
+    switch (code) {
+      case BPF.LD | BPF.W | BPF.ABS:
+        if (k === SECCOMP_DATA.nr) A = nr >>> 0;
+        else if (k === SECCOMP_DATA.arch) A = token;
+        else return false;
+        break;
+      case BPF.RET | BPF.K:
+        return (k >>> 0) === 0x7fff0000;
+      case BPF.JMP | BPF.JA:
+        pc += k >>> 0;
+        break;
+      case BPF.JMP | BPF.JEQ | BPF.K:
+      case BPF.JMP | BPF.JGE | BPF.K:
+      case BPF.JMP | BPF.JGT | BPF.K:
+      case BPF.JMP | BPF.JSET | BPF.K: {
+        const op = code & 0xf0;
+        const r = op === BPF.JEQ ? A === k >>> 0 : op === BPF.JGE ? A >= k >>> 0 : op === BPF.JGT ? A > k >>> 0 : (A & k) !== 0;
+        pc += r ? jt : jf;
+        break;
+      }
+      case BPF.ALU | BPF.AND | BPF.K:
+        A = (A & k) >>> 0;
+        break;
+      default:
+        return false;
+    }
+  }
+  return false;
+}

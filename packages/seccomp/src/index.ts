@@ -1,6 +1,6 @@
 export { compile, SECCOMP_FILTER_FLAG, type CompileOptions, type CompileResult } from './compile.ts';
 export { disassemble, formatInsn, type DisassembleOptions } from './disassemble.ts';
-export { evaluate, makeEvaluator, validate, seccompData, type SeccompData, type EvalResult } from './evaluate.ts';
+export { evaluate, makeEvaluator, validate, seccompData, isConstantAllow, type SeccompData, type EvalResult } from './evaluate.ts';
 export { SeccompError, type SeccompErrorCode } from './errors.ts';
 export { ARCHES, findArch, nativeArch, syscallNumber, syscallName, syscallTable, isKnownSyscall, type ArchDef } from './arch.ts';
 export { SECCOMP_RET, BPF, BPF_MAXINSNS, actionName, encode, decode, type Insn } from './bpf.ts';
