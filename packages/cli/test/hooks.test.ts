@@ -10,10 +10,10 @@ const state = JSON.stringify({ ociVersion: '1.2.0', id: 'h1', status: 'creating'
 t.test('stdin, env and argv[0] are exactly the hook\'s', async (t) => {
   const dir = t.testdir({});
   const out = path.join(dir, 'out');
-  await runHook('prestart', { path: '/bin/sh', args: ['my-hook', '-c', `cat > ${out}.stdin; env > ${out}.env; echo "$0" > ${out}.argv0`], env: ['A=1', 'B=two words'] }, state);
+  await runHook('prestart', { path: '/bin/sh', args: ['my-hook', '-c', `cat > ${out}.stdin; env -0 > ${out}.env; echo "$0" > ${out}.argv0`], env: ['A=1', 'B=two words'] }, state);
   t.same(JSON.parse(fs.readFileSync(`${out}.stdin`, 'utf8')), JSON.parse(state));
   // tap's process-info hook injects NODE_OPTIONS and _TAPJS_* into every child it sees spawned; the shell adds PWD, SHLVL and _.
-  const env = fs.readFileSync(`${out}.env`, 'utf8').split('\n').filter((l) => l && !/^(PWD|SHLVL|_|NODE_OPTIONS|_TAPJS_[A-Z_]*)=/.test(l));
+  const env = fs.readFileSync(`${out}.env`, "utf8").split("\0").filter((l) => l && !/^(PWD|SHLVL|_|NODE_OPTIONS|_TAPJS_[A-Z_]*)=/.test(l));
   t.same(env.sort(), ['A=1', 'B=two words'], 'nothing inherited from the runtime');
   t.equal(fs.readFileSync(`${out}.argv0`, 'utf8').trim(), 'my-hook');
 });
