@@ -163,6 +163,10 @@ function normalize(seccomp: LinuxSeccomp, opts: CompileOptions): Normalized {
     flags |= SECCOMP_FILTER_FLAG.NEW_LISTENER;
     // seccomp(2): TSYNC with NEW_LISTENER needs TSYNC_ESRCH (Linux 5.7+).
     if (flags & SECCOMP_FILTER_FLAG.TSYNC) flags |= SECCOMP_FILTER_FLAG.TSYNC_ESRCH;
+  } else {
+    // seccomp(2): WAIT_KILLABLE_RECV without NEW_LISTENER is EINVAL;
+    // libseccomp only passes it when a NOTIFY rule exists. So do we.
+    flags &= ~SECCOMP_FILTER_FLAG.WAIT_KILLABLE_RECV;
   }
   return {
     defaultAction,

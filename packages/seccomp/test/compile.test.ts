@@ -116,6 +116,11 @@ t.test('flags', async (t) => {
   const r = compile({ defaultAction: 'SCMP_ACT_ALLOW', flags: ['SECCOMP_FILTER_FLAG_LOG', 'SECCOMP_FILTER_FLAG_SPEC_ALLOW', 'SECCOMP_FILTER_FLAG_TSYNC'] } as any, { arch: 'x86_64' });
   t.equal(r.flags, SECCOMP_FILTER_FLAG.LOG | SECCOMP_FILTER_FLAG.SPEC_ALLOW | SECCOMP_FILTER_FLAG.TSYNC);
   t.equal(r.listener, false);
+  const wk = { defaultAction: 'SCMP_ACT_ALLOW', flags: ['SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV'] };
+  t.equal(compile(wk as any, { arch: 'x86_64' }).flags, 0, 'WAIT_KILLABLE_RECV needs a listener');
+  const wkn = { ...wk, flags: ['SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV', 'SECCOMP_FILTER_FLAG_TSYNC'], syscalls: [{ names: ['ioctl'], action: 'SCMP_ACT_NOTIFY' }] };
+  t.equal(compile(wkn as any, { arch: 'x86_64' }).flags,
+    SECCOMP_FILTER_FLAG.WAIT_KILLABLE_RECV | SECCOMP_FILTER_FLAG.NEW_LISTENER | SECCOMP_FILTER_FLAG.TSYNC | SECCOMP_FILTER_FLAG.TSYNC_ESRCH);
 });
 
 t.test('bad profiles get a clear error naming the rule', async (t) => {
