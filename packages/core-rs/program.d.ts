@@ -93,6 +93,16 @@ export interface SeccompOp {
   flags: number;
   /** Load before waiting for start (true) or just before execve (false). runc loads it last. */
   notify: boolean;
+  /**
+   * linux.seccomp.listenerPath: with SECCOMP_FILTER_FLAG_NEW_LISTENER in
+   * `flags`, the executor connects to this unix socket before pivot_root and
+   * sends the listener fd (SCM_RIGHTS) with the container process state JSON
+   * (runtime-spec config-linux.md#seccomp, as runc: {ociVersion, fds:
+   * ["seccompFd"], pid, metadata, state}).
+   */
+  listenerPath?: string;
+  /** linux.seccomp.listenerMetadata, passed in that state. */
+  listenerMetadata?: string;
 }
 
 export interface ProcessProgram {

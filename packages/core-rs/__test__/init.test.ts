@@ -3,6 +3,7 @@
 // the container by what a process there sees.
 import t from 'tap';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { buildRootfs, haveBusybox } from './helpers/rootfs.ts';
 import { defaultProgram, CAP, MS } from './helpers/program.ts';
@@ -365,4 +366,44 @@ t.test('exec-style program: join a running container\'s namespaces by path, no f
   t.not(lines[2], '1', 'the exec\'d process is another pid in the container pid namespace');
   t.equal(lines[3], '/tmp');
   t.same(out!.exit, { exitCode: 0, signal: null });
+});
+
+t.test('seccomp notify: the listener fd goes to listenerPath with the process state', async (t) => {
+  const insn = (code: number, jt: number, jf: number, k: number) => {
+    const b = Buffer.alloc(8);
+    b.writeUInt16LE(code, 0); b.writeUInt8(jt, 2); b.writeUInt8(jf, 3); b.writeUInt32LE(k >>> 0, 4);
+    return b;
+  };
+  // mkdir/mkdirat → SECCOMP_RET_USER_NOTIF, everything else allowed.
+  const bpf = Buffer.concat([insn(0x20, 0, 0, 0), insn(0x15, 2, 0, 83), insn(0x15, 1, 0, 258), insn(0x06, 0, 0, 0x7fff0000), insn(0x06, 0, 0, 0x7fc00000)]);
+  const sockPath = `/tmp/oci-core-agent-${process.pid}.sock`;
+  fs.rmSync(sockPath, { force: true });
+  // pauseOnConnect: Node must not read (and drop the SCM_RIGHTS fd) itself.
+  const server = net.createServer({ pauseOnConnect: true });
+  server.listen(sockPath);
+  await new Promise((r) => server.once('listening', r));
+  t.teardown(() => { server.close(); fs.rmSync(sockPath, { force: true }); });
+  let conn: net.Socket | undefined;
+  server.on('connection', (c) => { conn = c; });
+  const p = defaultProgram(rootfs, ['sh', '-c', 'mkdir /tmp/n 2>&1; echo rc=$?']);
+  p.process.seccomp = { bpf: bpf.toString('base64'), flags: 8, notify: true, listenerPath: sockPath, listenerMetadata: 'meta' };
+  let got: { fd: number; data: string } | undefined;
+  const r = await drive(p, {
+    dir,
+    state: { ociVersion: '1.2.0', id: 'notify', status: 'creating', pid: 4242, bundle: dir },
+    onReady: () => {
+      got = recvFd((conn as unknown as { _handle: { fd: number } })._handle.fd, 5000);
+      // No agent answers here: closing the listener makes the notified
+      // syscalls fail with ENOSYS (seccomp_unotify(2)).
+      close(got.fd);
+    },
+  });
+  t.equal(r.error, undefined, r.error?.message);
+  const msg = JSON.parse(got!.data);
+  t.same(msg.fds, ['seccompFd']);
+  t.equal(msg.metadata, 'meta');
+  t.equal(msg.state.id, 'notify');
+  t.equal(msg.pid, 4242);
+  t.match(r.output, /Function not implemented|rc=1/);
+  conn?.destroy();
 });

@@ -91,7 +91,8 @@ t.test('sendFd/recvFd over a Node net UNIX socket (console-socket style)', async
   const sockPath = `/tmp/oci-core-test-${process.pid}.sock`;
   fs.rmSync(sockPath, { force: true });
   t.teardown(() => fs.rmSync(sockPath, { force: true }));
-  const server = net.createServer();
+  // pauseOnConnect: Node must not read (and drop the SCM_RIGHTS fd) itself.
+  const server = net.createServer({ pauseOnConnect: true });
   server.listen(sockPath);
   await once(server, 'listening');
   const accepted = once(server, 'connection');

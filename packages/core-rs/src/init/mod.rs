@@ -127,6 +127,10 @@ fn run(init: &mut Init, prog_fd: RawFd, console: Option<RawFd>, npres: u32) -> R
     None => None,
   };
 
+  let agent = match &p.process.seccomp {
+    Some(s) => seccomp::connect_listener(s)?,
+    None => None,
+  };
   namespaces::enter_user(init, &nss)?;
   let fork = namespaces::enter_others(init, &nss, p.time_offsets.as_ref())?;
   init.at("pid")?;
@@ -274,7 +278,7 @@ fn run(init: &mut Init, prog_fd: RawFd, console: Option<RawFd>, npres: u32) -> R
   let seccomp_late = pr.seccomp.as_ref().is_some_and(|s| pr.no_new_privileges && !s.notify);
   if let Some(s) = pr.seccomp.as_ref().filter(|_| !seccomp_late) {
     init.at("seccomp")?;
-    seccomp::load(s)?;
+    seccomp::load(s, agent, &state)?;
   }
   if let Some(caps) = &pr.capabilities {
     init.at("bounding")?;
@@ -317,7 +321,7 @@ fn run(init: &mut Init, prog_fd: RawFd, console: Option<RawFd>, npres: u32) -> R
   hooks::run("startContainerHooks", &p.start_container_hooks, &state)?;
   if let Some(s) = pr.seccomp.as_ref().filter(|_| seccomp_late) {
     init.at("seccomp")?;
-    seccomp::load(s)?;
+    seccomp::load(s, agent, &state)?;
   }
   init.at("exec")?;
   crate::sys::close_range(3 + npres, u32::MAX, crate::sys::CLOSE_RANGE_CLOEXEC).ctx("exec", "close_range")?;

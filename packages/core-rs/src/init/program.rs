@@ -112,12 +112,15 @@ pub struct Capabilities {
 }
 
 #[derive(Deserialize, Debug, Clone)]
+#[serde(rename_all = "camelCase")]
 pub struct SeccompOp {
   pub bpf: String,
   #[serde(default)]
   pub flags: u32,
   #[serde(default)]
   pub notify: bool,
+  pub listener_path: Option<String>,
+  pub listener_metadata: Option<String>,
 }
 
 #[derive(Deserialize, Debug, Clone)]
