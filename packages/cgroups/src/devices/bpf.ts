@@ -21,8 +21,7 @@ interface CoreBpf {
 let core: CoreBpf | null = null;
 let coreError: unknown;
 try {
-  const spec = '@oci/core';
-  core = (await import(spec)) as CoreBpf;
+  core = (await import('@oci/core')) as unknown as CoreBpf;
   if (typeof core.bpfProgLoadCgroupDevice !== 'function') core = null;
 } catch (err) {
   coreError = err;
