@@ -407,3 +407,26 @@ t.test('seccomp notify: the listener fd goes to listenerPath with the process st
   t.match(r.output, /Function not implemented|rc=1/);
   conn?.destroy();
 });
+
+t.test('the test switch fails create at each step, with nothing left running', async (t) => {
+  const steps = ['program', 'setns-open', 'unshare', 'pid', 'fork', 'setsid', 'keyring', 'rootfs-propagation', 'rootfs-bind', 'mount', 'device', 'symlink',
+    'createRuntime', 'createContainerHooks', 'pivot-root', 'sysctl', 'hostname', 'readonly-paths', 'masked-paths', 'apparmor', 'selinux', 'rlimits',
+    'bounding', 'user', 'capabilities', 'no-new-privs', 'umask', 'cwd', 'exec-lookup', 'userns', 'idmap'];
+  const idMapping = { uidMap: '0 100000 65536\n', gidMap: '0 100000 65536\n', setgroups: 'allow' as const };
+  for (const step of steps) {
+    const p = defaultProgram(rootfs, ['true'], { debugFailStep: step } as Partial<InitProgram>);
+    const user = step === 'userns' || step === 'idmap';
+    if (user) {
+      p.namespaces = [{ type: 'user' }, ...p.namespaces];
+      p.devices = p.devices.map((d) => ({ ...d, bindFromHost: true }));
+    }
+    const r = await drive(user ? { ...p, idMapping } : p, { dir, idMapping });
+    t.match(r.error, { step, errno: 0, message: 'injected failure' }, `fails at ${step}`);
+    t.equal(r.exit, undefined);
+    if (r.pid !== undefined && r.pid !== 0) {
+      // The container init (stage 2) exits after reporting; reap it.
+      const st = await import('../index.js').then((m) => m.waitPid(r.pid!)).catch((e: { code: string }) => e.code);
+      t.ok(st === 'ECHILD' || (typeof st === 'object' && st.exitCode === 1), `${step}: the init exited with status 1`);
+    }
+  }
+});
