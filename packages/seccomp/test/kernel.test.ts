@@ -41,7 +41,8 @@ if (process.arch !== 'x64') {
   ];
   const r = spawnSync(python, [probe, file, String(flags), ...calls.map((c) => `${c.nr}:${c.args.join(',')}`)], { encoding: 'utf8' });
   t.equal(r.status, 0, `probe exits 0 ${r.stderr}`);
-  const results = JSON.parse(r.stdout) as Array<{ nr: number; ret: number; errno: number }>;
+  const [load, ...results] = JSON.parse(r.stdout) as Array<{ nr: number; ret: number; errno: number; load?: number }>;
+  t.equal(load.load, 0, 'seccomp(2) loads the filter');
   calls.forEach((c, i) => {
     const got = results[i];
     if (c.expect === 'ok') t.ok(got.ret >= 0, `${c.what}: succeeds (ret ${got.ret}, errno ${got.errno})`);
@@ -50,5 +51,24 @@ if (process.arch !== 'x64') {
     const ev = evaluate(bpf, { nr: c.nr, arch: 'SCMP_ARCH_X86_64', args: c.args });
     const predicted = ev.action === SECCOMP_RET.ERRNO ? ev.data : 'ok';
     t.equal(predicted, c.expect, `${c.what}: interpreter agrees (${ev.name})`);
+  });
+}
+
+if (process.arch === 'x64' && python) {
+  t.test('flags and a NOTIFY rule load together: seccomp(2) returns the listener fd', async (t) => {
+    const p = { ...dockerDefault({ arch: 'x86_64', kernel: '6.18' }) } as any;
+    p.flags = ['SECCOMP_FILTER_FLAG_LOG', 'SECCOMP_FILTER_FLAG_SPEC_ALLOW', 'SECCOMP_FILTER_FLAG_TSYNC', 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV'];
+    p.syscalls = [...p.syscalls, { names: ['acct'], action: 'SCMP_ACT_NOTIFY' }];
+    const r = compile(p);
+    t.ok(r.listener, 'NOTIFY needs a listener');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oci-seccomp-'));
+    t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+    fs.writeFileSync(path.join(dir, 'n.bpf'), r.bpf);
+    // getpid only: calling acct would wait for a supervisor that is not there.
+    const out = spawnSync(python!, [probe, path.join(dir, 'n.bpf'), String(r.flags), '39:'], { encoding: 'utf8' });
+    t.equal(out.status, 0, `probe exits 0 ${out.stderr}`);
+    const [load, getpid] = JSON.parse(out.stdout);
+    t.ok(load.load > 2, `the listener fd (${load.load})`);
+    t.ok(getpid.ret > 0, 'getpid still allowed');
   });
 }

@@ -3,7 +3,7 @@
 syscalls return, for @oci/seccomp's kernel test (x86_64 only).
 
 argv: <bpf file> <flags> then syscalls as nr:a0,a1,... ; prints one JSON line
-[{"nr": N, "ret": R, "errno": E}, ...]. The filter is loaded with
+[{"load": seccomp(2) result}, {"nr": N, "ret": R, "errno": E}, ...]. The filter is loaded with
 prctl(PR_SET_NO_NEW_PRIVS) + seccomp(SECCOMP_SET_MODE_FILTER), as the
 container init does (seccomp(2)); the profile under test must allow what
 python needs afterwards (write, exit).
@@ -31,9 +31,11 @@ def main():
     prog = SockFprog(len(data) // 8, ctypes.cast(buf, ctypes.c_void_p))
     if libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
         raise OSError(ctypes.get_errno(), 'prctl')
-    if libc.syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, ctypes.byref(prog)) < 0:
+    loaded = libc.syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, ctypes.byref(prog))
+    if loaded < 0:
         raise OSError(ctypes.get_errno(), 'seccomp')
-    out = []
+    # with NEW_LISTENER, seccomp(2) returns the listener fd
+    out = [{'load': loaded}]
     for nr, args in calls:
         ctypes.set_errno(0)
         cargs = [ctypes.c_long(a) for a in args]
