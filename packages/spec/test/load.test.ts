@@ -48,3 +48,16 @@ t.test('a FIFO named config.json is refused without blocking', async (t) => {
   execFileSync('mkfifo', [path.join(dir, 'config.json')]);
   await t.rejects(loadConfig(dir), { code: 'EIO', message: `${path.join(dir, 'config.json')} is not a regular file` });
 });
+
+t.test('parseState and parseFeatures read what runc prints', async (t) => {
+  const { parseState, parseFeatures } = await import('../src/index.ts');
+  const here = path.dirname(new URL(import.meta.url).pathname);
+  const features = parseFeatures(fs.readFileSync(path.join(here, 'samples/features/runc-1.1.5.json')));
+  t.equal(features.ociVersionMin, '1.0.0');
+  t.ok(features.linux?.namespaces?.includes('user'));
+  const state = parseState(fs.readFileSync(path.join(here, 'samples/state/running.json')));
+  t.equal(state.status, 'running');
+  t.equal(parseState('{"ociVersion":"1.2.1","id":"a","status":"paused","bundle":"/b","pid":1}').status, 'paused', 'runc\'s "paused" is accepted');
+  t.throws(() => parseState('{"ociVersion":"1.2.1","id":"a","status":"frozen","bundle":"/b"}'), { code: 'EINVALIDSTATE', problems: [{ pointer: '/status', code: 'SCHEMA_ENUM', message: 'status must be one of "creating", "created", "running", "stopped", "paused"; found string "frozen"' }] });
+  t.throws(() => parseFeatures('{"ociVersionMin":"1.0.0"}'), { code: 'EINVALIDFEATURES', problems: [{ pointer: '/ociVersionMax', message: 'ociVersionMax is required but missing' }] });
+});

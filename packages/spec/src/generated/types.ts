@@ -514,6 +514,7 @@ export interface State {
   ociVersion: string;
   /** the container's ID */
   id: string;
+  /** runtime-spec states plus "paused", which runc (and containerd, which reads it) use for a frozen container. */
   status: ContainerState;
   pid?: number;
   bundle: string;
@@ -522,7 +523,8 @@ export interface State {
   };
 }
 
-export type ContainerState = "creating" | "created" | "running" | "stopped";
+/** runtime-spec states plus "paused", which runc (and containerd, which reads it) use for a frozen container. */
+export type ContainerState = "creating" | "created" | "running" | "stopped" | "paused";
 
 /** Open Container Initiative Runtime Specification Runtime Features Schema */
 export interface Features {
