@@ -48,6 +48,8 @@ export async function parser(args: string[]) {
   // Loaded only off the fast path (fast-argv.ts).
   const { default: yargs } = await import('yargs');
   return yargs(args)
+    // --no-pivot and --no-new-keyring are flags of their own, not negations (runc's names).
+    .parserConfiguration({ 'boolean-negation': false })
     .scriptName('oci-ts')
     .usage('oci-ts [global options] <command> [command options]')
     .option('root', { type: 'string', default: '/run/oci-ts', describe: 'root directory for storage of container state' })

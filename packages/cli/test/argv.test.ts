@@ -40,6 +40,12 @@ t.test('agrees with yargs on what it accepts', async (t) => {
   }
 });
 
+t.test('yargs takes --no-pivot and --no-new-keyring as flags, not negations', async (t) => {
+  const a = await (await parser(['create', '--no-pivot', '--no-new-keyring', 'c1'])).parseAsync(['create', '--no-pivot', '--no-new-keyring', 'c1']) as Record<string, unknown>;
+  t.equal(a['no-pivot'], true);
+  t.equal(a['no-new-keyring'], true);
+});
+
 t.test('hands everything else to yargs', (t) => {
   for (const args of refused) t.equal(fastParse(args), undefined, args.join(' '));
   t.end();

@@ -241,6 +241,36 @@ if (why) {
     t.equal(ociTs(['--root', root, 'delete', '-f', id]).status, 0);
   });
 
+  t.test('seccomp from the config is enforced, cgroup resources are applied, sysctl and domainname set', async (t) => {
+    const r = sh('grep Seccomp: /proc/self/status; mkdir /tmp/blocked 2>&1 || echo "mkdir-errno"; cat /sys/fs/cgroup/memory/memory.limit_in_bytes; cat /sys/fs/cgroup/pids/pids.max; cat /proc/sys/net/ipv4/ip_forward; cat /proc/sys/kernel/domainname', (c) => {
+      c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 }] };
+      c.linux.resources = { ...c.linux.resources, memory: { limit: 64 * 1024 * 1024 }, pids: { limit: 42 } };
+      c.linux.sysctl = { 'net.ipv4.ip_forward': '1' };
+      c.domainname = 'example.test';
+    });
+    t.equal(r.status, 0, r.stderr);
+    t.match(r.stdout, /Seccomp:\t2/, 'a seccomp filter is installed');
+    t.match(r.stdout, /Operation not permitted\nmkdir-errno/, 'mkdir fails with the errno the profile asks for (EPERM)');
+    t.match(r.stdout, /\n67108864\n42\n1\nexample\.test\n$/, 'memory limit, pids limit, sysctl, domainname');
+  });
+
+  t.test('--no-pivot runs in the rootfs too', async (t) => {
+    const r = sh('ls /bin/busybox && echo pid=$$', () => {}, ['--no-pivot']);
+    t.equal(r.status, 0, r.stderr);
+    t.match(r.stdout, /\/bin\/busybox\npid=1/);
+  });
+
+  t.test('a user namespace with uid/gid maps written by the parent', async (t) => {
+    const r = sh('cat /proc/self/uid_map /proc/self/gid_map; id -u; readlink /proc/self/ns/user', (c) => {
+      c.linux.namespaces.push({ type: 'user' });
+      c.linux.uidMappings = [{ containerID: 0, hostID: 200000, size: 65536 }];
+      c.linux.gidMappings = [{ containerID: 0, hostID: 200000, size: 65536 }];
+    });
+    t.equal(r.status, 0, r.stderr);
+    t.match(r.stdout, /^\s+0\s+200000\s+65536\n\s+0\s+200000\s+65536\n0\n/, 'maps as configured, root inside');
+    t.not(r.stdout.trim().split('\n').pop(), hostNs('user'), 'a new user namespace');
+  });
+
   t.test('run in the foreground with a terminal proxies its own pty', async (t) => {
     const r = sh('tty; echo term-ok; exit 5', (c) => { c.process.terminal = true; });
     t.equal(r.status, 5, r.stderr);
