@@ -57,6 +57,21 @@ t.test('the cpio writer produces an archive busybox cpio unpacks', (t) => {
   t.end();
 });
 
+t.test('stage.mjs counts leaf assertions across files and fails when one fails', (t) => {
+  const dir = t.testdir({
+    'good.test.ts': "import t from 'tap';\nconst n: number = 1;\nt.test('sub', (t) => { t.equal(n, 1); t.ok(true); t.end(); });\nt.skip('later');\n",
+    'bad.test.ts': "import t from 'tap';\nt.test('sub', (t) => { t.equal(1 as number, 2, 'one is two'); t.end(); });\n",
+  });
+  const stage = path.join(here, 'stage.mjs');
+  const good = spawnSync(process.execPath, [stage, path.join(dir, 'good.test.ts')], { cwd: repoRoot, encoding: 'utf8' });
+  t.equal(good.status, 0, good.stderr);
+  t.match(good.stdout, /\n2 passed, 0 failed, 1 skipped\n$/);
+  const both = spawnSync(process.execPath, [stage, path.join(dir, 'good.test.ts'), path.join(dir, 'bad.test.ts')], { cwd: repoRoot, encoding: 'utf8' });
+  t.equal(both.status, 1);
+  t.match(both.stdout, /FAILED: .*bad\.test\.ts: .*one is two\n2 passed, 1 failed, 1 skipped\n$/);
+  t.end();
+});
+
 const skip = process.env.OCI_TS_GUEST === '1' ? false : 'set OCI_TS_GUEST=1 to boot the QEMU guest (about a minute under TCG)';
 
 t.test('in the guest', { skip }, async (t) => {

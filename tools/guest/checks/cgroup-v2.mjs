@@ -40,6 +40,18 @@ async function until(fn, ms = 20000) {
  * a trailing `&` in it cannot pull the move into a background job). */
 const inCgroup = (cg, script) => ['-c', `echo $$ > ${cg}/cgroup.procs || exit 100\n${script}`];
 
+// Only ever in the guest (or on a host that is pure v2 and says so): on a
+// hybrid host /sys/fs/cgroup is a tmpfs, and writing "cgroup files" there
+// would litter it with plain files and directories.
+if (process.env.OCI_TS_IN_GUEST !== '1' && process.env.OCI_TS_CGROUP_V2_HOST !== '1') {
+  process.stderr.write('cgroup-v2.mjs: refusing to run outside the guest (run it with tools/guest/run-in-guest, or set OCI_TS_CGROUP_V2_HOST=1 on a pure v2 host)\n');
+  process.exit(2);
+}
+if (fs.statfsSync(ROOT).type !== CGROUP2_SUPER_MAGIC) {
+  process.stdout.write(`guest-check ${JSON.stringify({ check: 'cgroup2 is mounted at /sys/fs/cgroup', ok: false, detail: 'not cgroup2: nothing else checked' })}\n`);
+  process.exit(1);
+}
+
 let failed = 0;
 async function check(name, fn) {
   let ok = false, detail;
