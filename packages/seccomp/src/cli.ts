@@ -38,11 +38,42 @@ function parseFlags(argv: string[]): { pos: string[]; flags: Map<string, string 
   return { pos, flags };
 }
 
+const BIG = '\u0000bigint:';
+
+/**
+ * JSON.parse, but integers too large for a double stay exact as bigints
+ * (syscall argument values are uint64): such number tokens are turned into
+ * marked strings before parsing and back into bigints by the reviver.
+ */
+export function parseJsonExact(text: string): any {
+  let out = '';
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      out += text.slice(i, j + 1);
+      i = j + 1;
+    } else if ((c >= '0' && c <= '9') || c === '-') {
+      let j = i + 1;
+      while (j < text.length && /[0-9.eE+-]/.test(text[j])) j++;
+      const tok = text.slice(i, j);
+      out += /^-?\d{16,}$/.test(tok) && !Number.isSafeInteger(Number(tok)) ? JSON.stringify(BIG + tok) : tok;
+      i = j;
+    } else {
+      out += c;
+      i++;
+    }
+  }
+  return JSON.parse(out, (_k, v) => (typeof v === 'string' && v.startsWith(BIG) ? BigInt(v.slice(BIG.length)) : v));
+}
+
 function loadProgram(io: Io, file: string, arch: string | undefined): Uint8Array {
   const data = io.readFile(file === '-' ? '/dev/stdin' : file);
   const text = data.subarray(0, 1).toString();
   if (text === '{') {
-    const json = JSON.parse(data.toString('utf8'));
+    const json = parseJsonExact(data.toString('utf8'));
     const seccomp = json?.linux?.seccomp ?? json;
     return compile(seccomp, arch ? { arch } : {}).bpf;
   }
@@ -57,7 +88,7 @@ export function main(argv: string[], io: Io): number {
     switch (cmd) {
       case 'compile': {
         if (pos.length !== 1) { io.stderr(USAGE); return 2; }
-        const json = JSON.parse(io.readFile(pos[0] === '-' ? '/dev/stdin' : pos[0]).toString('utf8'));
+        const json = parseJsonExact(io.readFile(pos[0] === '-' ? '/dev/stdin' : pos[0]).toString('utf8'));
         const seccomp = json?.linux?.seccomp ?? json;
         const r = compile(seccomp, {
           ...(arch ? { arch } : {}),
@@ -100,7 +131,7 @@ export function main(argv: string[], io: Io): number {
           ...(typeof caps === 'string' ? { capabilities: caps.split(',').filter(Boolean) } : {}),
           ...(typeof kernel === 'string' ? { kernel } : {}),
         });
-        io.stdout(`${JSON.stringify(p, null, 2)}\n`);
+        io.stdout(`${JSON.stringify(p, (_k, v) => (typeof v === 'bigint' ? Number(v) : v), 2)}\n`);
         return 0;
       }
       default:

@@ -74,8 +74,12 @@ interface Rule {
 
 function toU64(v: unknown, pointer: string): bigint {
   if (typeof v === 'bigint' && v >= 0n && v <= U64_MAX) return v;
-  if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= Number.MAX_SAFE_INTEGER * 2 ** 11) {
-    return BigInt(v);
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return BigInt(v);
+  if (typeof v === 'number' && Number.isInteger(v) && v > 0 && v <= 2 ** 64) {
+    // JSON.parse rounds integers above 2^53: the value the profile meant is
+    // unknown, and a seccomp rule must not guess. @oci/spec's parseConfig
+    // returns such values as exact bigints.
+    throw new SeccompError('EARGVALUE', `${v} is above 2^53 and was rounded by JSON.parse; pass it as a bigint (e.g. parse the config with @oci/spec)`, { pointer });
   }
   throw new SeccompError('EARGVALUE', `expected an unsigned 64-bit integer, got ${JSON.stringify(typeof v === 'bigint' ? String(v) : v)}`, { pointer });
 }

@@ -1,6 +1,6 @@
 // oci-seccomp, through main() with an in-memory io.
 import t from 'tap';
-import { main, type Io } from '../src/cli.ts';
+import { main, parseJsonExact, type Io } from '../src/cli.ts';
 import { evaluate } from '../src/index.ts';
 
 function io(files: Record<string, string | Uint8Array> = {}) {
@@ -51,4 +51,14 @@ t.test('errors are reported with their code, usage errors exit 2', async (t) => 
   const usage = io();
   t.equal(main(['frobnicate'], usage.x), 2);
   t.match(usage.err.join(''), /usage:/);
+});
+
+t.test('uint64 values above 2^53 stay exact through the CLI', async (t) => {
+  const text = '{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["read"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"op":"SCMP_CMP_EQ","value":18446744073709551615}]}]}';
+  t.equal(parseJsonExact(text).syscalls[0].args[0].value, 18446744073709551615n);
+  t.same(parseJsonExact('{"a":"x\\"12345678901234567890","b":[1,-2,3.5e3]}'), { a: 'x"12345678901234567890', b: [1, -2, 3500] }, 'strings and small numbers untouched');
+  const s = io({ 'p.json': text });
+  t.equal(main(['compile', 'p.json', '--arch', 'x86_64', '-o', 'p.bpf'], s.x), 0);
+  t.equal(evaluate(s.written['p.bpf'], { nr: 0, arch: 'SCMP_ARCH_X86_64', args: [(1n << 64n) - 1n] }).name, 'ALLOW');
+  t.equal(evaluate(s.written['p.bpf'], { nr: 0, arch: 'SCMP_ARCH_X86_64', args: [(1n << 64n) - 2n] }).name, 'ERRNO(1)');
 });
