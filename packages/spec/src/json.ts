@@ -176,7 +176,10 @@ function classify(raw: string): BigLiteral | null {
  * JSON.parse that also reports the number literals a double cannot hold
  * exactly, by JSON pointer. In the returned value they are plain (rounded)
  * numbers; the caller decides whether to restore them as bigint.
- * Throws what JSON.parse throws on invalid text.
+ * Throws what JSON.parse throws on invalid text. Markers cannot make broken
+ * text parse: each one starts with a backslash escape right after its opening
+ * quote, so if the regex ever misreads an unterminated string, the marker's
+ * quote closes it and the backslash that follows is a syntax error.
  */
 export function parseWithBigLiterals(text: string): { value: unknown; big: Map<string, BigLiteral> } {
   const big = new Map<string, BigLiteral>();
@@ -194,20 +197,26 @@ export function parseWithBigLiterals(text: string): { value: unknown; big: Map<s
   });
   const value = JSON.parse(marked);
   if (!found.length) return { value, big };
-  const walk = (v: unknown, ptr: string): unknown => {
+  // Iterative: JSON.parse copes with arrays nested a million deep, recursion would not.
+  const box: { v: unknown } = { v: value };
+  const stack: [Record<string, unknown> | unknown[], string | number, string][] = [[box as Record<string, unknown>, 'v', '']];
+  while (stack.length) {
+    const [parent, key, ptr] = stack.pop()!;
+    const v = (parent as Record<string, unknown>)[key];
     if (typeof v === 'string') {
-      if (!v.startsWith(nonce)) return v;
+      if (!v.startsWith(nonce)) continue;
       const lit = found[Number(v.slice(nonce.length))];
       big.set(ptr, lit);
-      return Number(lit.raw);
+      (parent as Record<string, unknown>)[key] = Number(lit.raw);
+    } else if (Array.isArray(v)) {
+      // Children pushed last-first so they are visited (and reported) in document order.
+      for (let i = v.length - 1; i >= 0; i--) stack.push([v, i, ptr + '/' + i]);
+    } else if (v !== null && typeof v === 'object') {
+      const keys = Object.keys(v);
+      for (let i = keys.length - 1; i >= 0; i--) stack.push([v as Record<string, unknown>, keys[i], ptr + '/' + escapeSegment(keys[i])]);
     }
-    if (v === null || typeof v !== 'object') return v;
-    if (Array.isArray(v)) { for (let i = 0; i < v.length; i++) v[i] = walk(v[i], ptr + '/' + i); return v; }
-    const o = v as Record<string, unknown>;
-    for (const k of Object.keys(o)) o[k] = walk(o[k], ptr + '/' + escapeSegment(k));
-    return v;
-  };
-  return { value: walk(value, ''), big };
+  }
+  return { value: box.v, big };
 }
 
 /** Quick filter: only texts with a 16-digit run or an exponent can hold a number above 2^53. */

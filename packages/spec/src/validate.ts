@@ -81,7 +81,7 @@ export function validateDocument(kind: Kind, value: unknown, big?: Map<string, B
   let bigs = big;
   if (containsBigint(value)) {
     bigs = new Map(big);
-    data = toNumbers(value, '', bigs);
+    data = toNumbers(value, bigs);
   }
   const validate = validators()[kind];
   const trie = integers[kind];
@@ -116,20 +116,40 @@ function checkBigLiterals(bigs: Map<string, BigLiteral>, problems: Problem[], tr
   return out;
 }
 
-function containsBigint(v: unknown): boolean {
-  if (typeof v === 'bigint') return true;
-  if (v === null || typeof v !== 'object') return false;
-  if (Array.isArray(v)) { for (const x of v) if (containsBigint(x)) return true; return false; }
-  for (const k in v as Record<string, unknown>) if (containsBigint((v as Record<string, unknown>)[k])) return true;
+// Both walks are iterative: a hostile config may nest arrays a million deep
+// (JSON.parse copes), and recursion would overflow the stack.
+function containsBigint(root: unknown): boolean {
+  const stack: unknown[] = [root];
+  while (stack.length) {
+    const v = stack.pop();
+    if (typeof v === 'bigint') return true;
+    if (v === null || typeof v !== 'object') continue;
+    if (Array.isArray(v)) { for (const x of v) stack.push(x); continue; }
+    for (const k in v as Record<string, unknown>) stack.push((v as Record<string, unknown>)[k]);
+  }
   return false;
 }
 
 /** A copy with bigint -> number (for ajv), recording the exact literals. */
-function toNumbers(v: unknown, ptr: string, bigs: Map<string, BigLiteral>): unknown {
-  if (typeof v === 'bigint') { bigs.set(ptr, { raw: v.toString(), integerLiteral: true }); return Number(v); }
-  if (v === null || typeof v !== 'object') return v;
-  if (Array.isArray(v)) return v.map((x, i) => toNumbers(x, ptr + '/' + i, bigs));
-  const out: Record<string, unknown> = {};
-  for (const k of Object.keys(v)) out[k] = toNumbers((v as Record<string, unknown>)[k], join(ptr, k), bigs);
-  return out;
+function toNumbers(root: unknown, bigs: Map<string, BigLiteral>): unknown {
+  const box: { v: unknown } = { v: root };
+  const stack: [Record<string, unknown> | unknown[], string | number, string][] = [[box as Record<string, unknown>, 'v', '']];
+  while (stack.length) {
+    const [parent, key, ptr] = stack.pop()!;
+    const v = (parent as Record<string, unknown>)[key];
+    if (typeof v === 'bigint') {
+      bigs.set(ptr, { raw: v.toString(), integerLiteral: true });
+      (parent as Record<string, unknown>)[key] = Number(v);
+    } else if (Array.isArray(v)) {
+      const copy = v.slice();
+      (parent as Record<string, unknown>)[key] = copy;
+      for (let i = copy.length - 1; i >= 0; i--) stack.push([copy, i, ptr + '/' + i]); // document order
+    } else if (v !== null && typeof v === 'object') {
+      const copy = { ...(v as Record<string, unknown>) };
+      (parent as Record<string, unknown>)[key] = copy;
+      const keys = Object.keys(copy);
+      for (let i = keys.length - 1; i >= 0; i--) stack.push([copy, keys[i], join(ptr, keys[i])]);
+    }
+  }
+  return box.v;
 }

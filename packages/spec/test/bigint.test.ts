@@ -70,3 +70,13 @@ t.test('keys with "/" and "~" get escaped pointers', async (t) => {
   const r = parseWithBigLiterals('{"a/b":{"~":12345678901234567890}}');
   t.same([...r.big.keys()], ['/a~1b/~0']);
 });
+
+t.test('a million nested arrays do not overflow the stack (unknown fields are kept)', async (t) => {
+  const n = 1e6;
+  const deep = '['.repeat(n) + '1' + ']'.repeat(n);
+  const text = `{"ociVersion":"1.2.0","root":{"path":"r"},"x-deep":${deep},"x-big":12345678901234567890}`;
+  const s = parseConfig(text, { maxBytes: 8 << 20 }) as Spec & Record<string, unknown>;
+  t.equal(s['x-big'], 12345678901234567890n, 'a big integer in an unknown field is kept exact');
+  const withBig = { ociVersion: '1.2.0', 'x-deep': JSON.parse(deep), process: { cwd: '/', rlimits: [{ type: 'RLIMIT_CORE', soft: 1n, hard: 2n }] } };
+  t.equal(validateConfig(withBig).valid, true, 'validateConfig walks it too');
+});
