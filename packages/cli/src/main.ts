@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import { causeChain } from './errors.ts';
+import { execArgs } from './exec-argv.ts';
 import { fastParse } from './fast-argv.ts';
 import { Logger, type LogFormat } from './log.ts';
 import type { CommandContext, CommandHandler } from './commands/context.ts';
@@ -21,6 +22,13 @@ const COMMANDS: Record<string, () => Promise<CommandHandler>> = {
   list: async () => (await import('./commands/list.ts')).listCommand,
   spec: async () => (await import('./commands/spec.ts')).specCommand,
   version: async () => (await import('./commands/version.ts')).versionCommand,
+  exec: async () => (await import('./commands/exec.ts')).execCommand,
+  pause: async () => (await import('./commands/pause.ts')).pauseCommand,
+  resume: async () => (await import('./commands/resume.ts')).resumeCommand,
+  ps: async () => (await import('./commands/ps.ts')).psCommand,
+  update: async () => (await import('./commands/update.ts')).updateCommand,
+  events: async () => (await import('./commands/events.ts')).eventsCommand,
+  features: async () => (await import('./commands/features.ts')).featuresCommand,
 };
 
 export interface MainOptions {
@@ -41,6 +49,45 @@ function createFlags(y: any, run: boolean) {
     y.option('detach', { alias: 'd', type: 'boolean', default: false, describe: 'detach from the container process' })
       .option('keep', { type: 'boolean', default: false, describe: 'do not delete the container after it exits' });
   }
+  return y;
+}
+
+function execFlags(y: any) {
+  const str = (describe: string, alias?: string) => ({ type: 'string', default: '', describe, ...(alias ? { alias } : {}) });
+  return y.positional('id', { type: 'string' })
+    .positional('command', { type: 'string', array: true, default: [] })
+    .option('process', str('path to the process.json', 'p'))
+    .option('tty', { alias: 't', type: 'boolean', default: false, describe: 'allocate a pseudo-TTY' })
+    .option('console-socket', str('path to an AF_UNIX socket which will receive the pty master'))
+    .option('detach', { alias: 'd', type: 'boolean', default: false, describe: 'detach from the container process' })
+    .option('pid-file', str('file to write the process id to'))
+    .option('cwd', str('current working directory in the container'))
+    .option('env', { alias: 'e', type: 'string', array: true, default: [], describe: 'set environment variables' })
+    .option('user', str('UID (format: <uid>[:<gid>])', 'u'))
+    .option('additional-gids', { alias: 'g', type: 'number', array: true, default: [], describe: 'additional gids' })
+    .option('cap', { alias: 'c', type: 'string', array: true, default: [], describe: 'add a capability to the bounding set for the process' })
+    .option('no-new-privs', { type: 'boolean', default: false, describe: 'set the no new privileges value for the process' })
+    .option('apparmor', str('set the apparmor profile for the process'))
+    .option('process-label', str('set the asm process label for the process commonly used with selinux'))
+    .option('preserve-fds', { type: 'number', default: 0, describe: 'pass N additional file descriptors to the container' })
+    .option('cgroup', { type: 'string', array: true, default: [], describe: 'run the process in an (existing) sub-cgroup(s): PATH or CONTROLLER:PATH' })
+    .option('ignore-paused', { type: 'boolean', default: false, describe: 'allow exec in a paused container' });
+}
+
+function updateFlags(y: any) {
+  y.positional('id', { type: 'string' })
+    .option('resources', { alias: 'r', type: 'string', describe: 'path to a file with the resources to update, or - for stdin' });
+  for (const [flag, describe] of Object.entries({
+    'blkio-weight': 'block IO weight (relative weight), 10..1000', 'cpu-period': 'CPU CFS period (microseconds)',
+    'cpu-quota': 'CPU CFS hardcap limit (microseconds per period)', 'cpu-share': 'CPU shares (relative weight)',
+    'cpu-rt-period': 'CPU realtime period (microseconds)', 'cpu-rt-runtime': 'CPU realtime hardcap limit (microseconds)',
+    'cpu-idle': 'set cgroup SCHED_IDLE or not (0 or 1)', 'cpu-burst': 'CPU CFS burst (microseconds)',
+    'cpuset-cpus': 'CPU(s) to use', 'cpuset-mems': 'memory node(s) to use', 'kernel-memory': 'kernel memory limit (deprecated, ignored)',
+    'kernel-memory-tcp': 'kernel memory limit for TCP buffers', memory: 'memory limit (in bytes, or with a k/m/g suffix)',
+    'memory-reservation': 'memory reservation or soft limit', 'memory-swap': 'total memory usage (memory + swap); -1 for unlimited',
+    'pids-limit': 'maximum number of pids allowed in the container', 'l3-cache-schema': 'Intel RDT L3 cache schema (unsupported)',
+    'mem-bw-schema': 'Intel RDT memory bandwidth schema (unsupported)',
+  })) y.option(flag, { type: 'string', describe });
   return y;
 }
 
@@ -73,6 +120,16 @@ export async function parser(args: string[]) {
       .option('bundle', { alias: 'b', type: 'string', default: '', describe: 'path to the bundle directory' })
       .option('rootless', { type: 'boolean', default: false, describe: 'generate a configuration for a rootless container' }))
     .command('version', 'print the version')
+    .command('exec <id> [command..]', 'execute new process inside the container', (y) => execFlags(y))
+    .command('pause <id>', 'pause all processes in the container', (y) => y.positional('id', { type: 'string' }))
+    .command('resume <id>', 'resume all processes that have been previously paused', (y) => y.positional('id', { type: 'string' }))
+    .command('ps <id>', 'ps displays the processes running inside a container', (y) => y.positional('id', { type: 'string' })
+      .option('format', { alias: 'f', type: 'string', default: 'table', describe: 'table or json' }))
+    .command('update <id>', 'update container resource constraints', (y) => updateFlags(y))
+    .command('events <id>', 'display container events such as OOM notifications, cpu, memory, and IO usage statistics', (y) => y.positional('id', { type: 'string' })
+      .option('interval', { type: 'string', default: '5s', describe: 'set the stats collection interval' })
+      .option('stats', { type: 'boolean', default: false, describe: "display the container's stats then exit" }))
+    .command('features', 'show the enabled features')
     .version(false)
     .option('version', { alias: 'v', type: 'boolean', describe: 'print the version' })
     .strict()
@@ -84,6 +141,7 @@ export async function parser(args: string[]) {
 export async function main(args: string[], opts: MainOptions = {}): Promise<number> {
   const env = opts.env ?? process.env;
   const stdio = opts.stdio ?? { stdin: 0, stdout: 1, stderr: 2 };
+  args = execArgs(args);
   let argv: Record<string, any> | undefined = fastParse(args);
   let helpText = '';
   if (!argv) try {

@@ -4,6 +4,6 @@ import { containerId, store, type CommandContext } from './context.ts';
 
 export async function killCommand(ctx: CommandContext): Promise<number> {
   const sig = parseSignal(ctx.argv.signal === undefined ? 'SIGTERM' : String(ctx.argv.signal));
-  kill(store(ctx), containerId(ctx), sig, !!ctx.argv.all);
+  await kill(store(ctx), containerId(ctx), sig, !!ctx.argv.all);
   return 0;
 }

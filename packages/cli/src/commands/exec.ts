@@ -1,0 +1,79 @@
+/**
+ * `exec [flags] ID [ARGS...]` (runc exec). Without --detach it forwards
+ * signals to the process and returns its exit code (128+signal when killed);
+ * with --detach it returns once the process runs (and writes --pid-file).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { proxyPty } from '../console-proxy.ts';
+import { exec, writePidFile } from '../exec.ts';
+import { OciError } from '../errors.ts';
+import { containerId, store, type CommandContext } from './context.ts';
+
+const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+
+const list = (v: unknown): string[] => (v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
+
+function readProcess(ctx: CommandContext, file: string) {
+  let text: string;
+  try {
+    text = file === '-' ? fs.readFileSync(ctx.stdio.stdin, 'utf8') : fs.readFileSync(path.resolve(ctx.cwd, file), 'utf8');
+  } catch (e) {
+    throw new OciError('EPROCESS', `reading --process ${file}: ${(e as Error).message}`, { cause: e });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new OciError('EPROCESS', `parsing --process ${file}: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+export async function execCommand(ctx: CommandContext): Promise<number> {
+  const a = ctx.argv;
+  const id = containerId(ctx);
+  const detach = !!a.detach;
+  const args = list(a.command).concat(list(a._).slice(1));
+  const process_ = a.process ? readProcess(ctx, String(a.process)) : undefined;
+  if (process_) {
+    // The Process schema (config.md "Process") from @oci/spec: a minimal config around it, only /process problems count.
+    const spec = await import('@oci/spec');
+    const r = spec.validateConfig({ ociVersion: '1.2.0', root: { path: 'rootfs' }, process: process_ });
+    const bad = r.problems.filter((e) => e.pointer.startsWith('/process'));
+    if (bad.length) throw new OciError('EPROCESS', `invalid --process: ${bad.map((e) => `${e.pointer}: ${e.message}`).join('; ')}`);
+  }
+  const started = await exec({
+    store: store(ctx),
+    id,
+    cwd: ctx.cwd,
+    logger: ctx.logger,
+    process: process_,
+    args,
+    tty: a.tty ? true : undefined,
+    consoleSocket: a['console-socket'] || undefined,
+    processCwd: a.cwd || undefined,
+    env: list(a.env),
+    user: a.user || undefined,
+    additionalGids: list(a['additional-gids']).map(Number),
+    caps: list(a.cap),
+    noNewPrivs: !!a['no-new-privs'],
+    apparmor: a.apparmor || undefined,
+    processLabel: a['process-label'] || undefined,
+    preserveFds: Number(a['preserve-fds'] ?? 0),
+    cgroup: list(a.cgroup),
+    ignorePaused: !!a['ignore-paused'],
+    stdio: [ctx.stdio.stdin, ctx.stdio.stdout, ctx.stdio.stderr],
+    foreground: !detach,
+  });
+  if (a['pid-file']) writePidFile(path.resolve(ctx.cwd, String(a['pid-file'])), started.pid);
+  if (detach) return 0;
+  const forward = (sig: NodeJS.Signals) => { try { process.kill(started.pid, sig); } catch { /* exited */ } };
+  for (const s of FORWARDED) process.on(s, forward);
+  const stopConsole = started.consoleMaster !== undefined ? proxyPty(started.consoleMaster, ctx.stdio) : undefined;
+  try {
+    const r = await started.exit!;
+    return r.signal ? 128 + r.signal : r.exitCode ?? 0;
+  } finally {
+    for (const s of FORWARDED) process.off(s, forward);
+    await stopConsole?.();
+  }
+}

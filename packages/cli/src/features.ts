@@ -1,0 +1,64 @@
+/**
+ * `features` (runtime-spec features.md): what this oci-ts really supports,
+ * derived from the code that implements it (the mount-option parser, the
+ * capability table, @oci/seccomp's actions/operators/arches) so the document
+ * cannot claim more than the runtime does.
+ */
+import fs from 'node:fs';
+import { parseMountOptions } from './compile/mounts.ts';
+import { CAPABILITIES } from './compile/constants.ts';
+
+// runc's mount option vocabulary (libcontainer/specconv); each is kept only when our parser turns it into a flag or propagation.
+const CANDIDATE_MOUNT_OPTIONS = ['acl', 'async', 'atime', 'bind', 'defaults', 'dev', 'diratime', 'dirsync', 'exec', 'iversion', 'lazytime', 'loud',
+  'mand', 'noacl', 'noatime', 'nodev', 'nodiratime', 'noexec', 'noiversion', 'nolazytime', 'nomand', 'norelatime', 'nostrictatime', 'nosuid',
+  'nosymfollow', 'private', 'ratime', 'rbind', 'rdev', 'rdiratime', 'relatime', 'remount', 'rexec', 'rnoatime', 'rnodev', 'rnodiratime',
+  'rnoexec', 'rnorelatime', 'rnostrictatime', 'rnosuid', 'rnosymfollow', 'ro', 'rprivate', 'rrelatime', 'rro', 'rrw', 'rshared', 'rslave',
+  'rstrictatime', 'rsuid', 'rsymfollow', 'runbindable', 'rw', 'shared', 'silent', 'slave', 'strictatime', 'suid', 'symfollow', 'sync',
+  'tmpcopyup', 'unbindable'];
+
+export function supportedMountOptions(): string[] {
+  return CANDIDATE_MOUNT_OPTIONS.filter((o) => {
+    try { return parseMountOptions([o]).data.length === 0; } catch { return false; }
+  });
+}
+
+export interface FeaturesDeps {
+  seccomp?: { ACTIONS: readonly string[]; ARCHES: readonly { name: string }[] };
+  version: string;
+}
+
+export function features(deps: FeaturesDeps): Record<string, unknown> {
+  const lsmApparmor = fs.existsSync('/sys/kernel/security/apparmor');
+  const lsmSelinux = fs.existsSync('/sys/fs/selinux/enforce');
+  const seccomp = deps.seccomp
+    ? {
+        enabled: true,
+        actions: [...deps.seccomp.ACTIONS],
+        operators: ['SCMP_CMP_NE', 'SCMP_CMP_LT', 'SCMP_CMP_LE', 'SCMP_CMP_EQ', 'SCMP_CMP_GE', 'SCMP_CMP_GT', 'SCMP_CMP_MASKED_EQ'],
+        archs: deps.seccomp.ARCHES.map((a) => a.name),
+        knownFlags: ['SECCOMP_FILTER_FLAG_TSYNC', 'SECCOMP_FILTER_FLAG_SPEC_ALLOW', 'SECCOMP_FILTER_FLAG_LOG', 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV'],
+        // The kernel's seccomp(2) flags since 5.19 (WAIT_KILLABLE_RECV); every flag we compile is passed through unchanged.
+        supportedFlags: ['SECCOMP_FILTER_FLAG_TSYNC', 'SECCOMP_FILTER_FLAG_SPEC_ALLOW', 'SECCOMP_FILTER_FLAG_LOG', 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV'],
+      }
+    : { enabled: false };
+  return {
+    ociVersionMin: '1.0.0',
+    ociVersionMax: '1.2.0',
+    hooks: ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'],
+    mountOptions: supportedMountOptions(),
+    linux: {
+      namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts'],
+      capabilities: [...CAPABILITIES],
+      // @oci/cgroups drives v1, v2 and hybrid hosts; no systemd driver yet (--systemd-cgroup is refused).
+      cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: true },
+      seccomp,
+      apparmor: { enabled: lsmApparmor },
+      selinux: { enabled: lsmSelinux },
+      intelRdt: { enabled: false },
+      mountExtensions: { idmap: { enabled: false } },
+    },
+    annotations: {
+      'org.oci-ts.version': deps.version,
+    },
+  };
+}

@@ -1,0 +1,74 @@
+/**
+ * `update` (runc update): change a running container's cgroup limits live
+ * (@oci/cgroups Manager.update on the saved paths). The resources come from
+ * --resources FILE|- (a runtime-spec linux.resources JSON) and/or runc's flags.
+ */
+import { statusOf } from './container.ts';
+import { OciError } from './errors.ts';
+import { loadCgroups } from './pause.ts';
+import type { StateStore } from './state.ts';
+
+type Resources = Record<string, any>;
+
+/** runc update's flags → the linux.resources field they set (runc update.go). */
+export const UPDATE_FLAGS: Record<string, { path: [string, string]; kind: 'int' | 'bytes' | 'string' }> = {
+  'blkio-weight': { path: ['blockIO', 'weight'], kind: 'int' },
+  'cpu-period': { path: ['cpu', 'period'], kind: 'int' },
+  'cpu-quota': { path: ['cpu', 'quota'], kind: 'int' },
+  'cpu-share': { path: ['cpu', 'shares'], kind: 'int' },
+  'cpu-rt-period': { path: ['cpu', 'realtimePeriod'], kind: 'int' },
+  'cpu-rt-runtime': { path: ['cpu', 'realtimeRuntime'], kind: 'int' },
+  'cpu-idle': { path: ['cpu', 'idle'], kind: 'int' },
+  'cpu-burst': { path: ['cpu', 'burst'], kind: 'int' },
+  'cpuset-cpus': { path: ['cpu', 'cpus'], kind: 'string' },
+  'cpuset-mems': { path: ['cpu', 'mems'], kind: 'string' },
+  'kernel-memory': { path: ['memory', 'kernel'], kind: 'bytes' },
+  'kernel-memory-tcp': { path: ['memory', 'kernelTCP'], kind: 'bytes' },
+  memory: { path: ['memory', 'limit'], kind: 'bytes' },
+  'memory-reservation': { path: ['memory', 'reservation'], kind: 'bytes' },
+  'memory-swap': { path: ['memory', 'swap'], kind: 'bytes' },
+  'pids-limit': { path: ['pids', 'limit'], kind: 'int' },
+};
+
+const UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
+
+/** docker/go-units RAMInBytes as runc uses it: "512m", "1GiB", "-1" (unlimited); binary units. */
+export function parseBytes(v: string): number {
+  if (v === '-1') return -1;
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgtp]?)(?:i?b)?$/i.exec(v.trim());
+  if (!m) throw new OciError('EUSAGE', `invalid size: '${v}'`);
+  return Math.floor(Number(m[1]) * UNITS[m[2].toLowerCase()]);
+}
+
+export function resourcesFromFlags(argv: Record<string, unknown>, base: Resources = {}): Resources {
+  const r: Resources = structuredClone(base);
+  for (const [flag, { path: [group, key], kind }] of Object.entries(UPDATE_FLAGS)) {
+    const v = argv[flag];
+    if (v === undefined || v === '') continue;
+    const s = String(v);
+    let val: number | string;
+    if (kind === 'bytes') val = parseBytes(s);
+    else if (kind === 'int') {
+      if (!/^-?\d+$/.test(s)) throw new OciError('EUSAGE', `invalid value for --${flag}: ${s}`);
+      val = Number(s);
+    } else val = s;
+    r[group] = { ...(r[group] ?? {}), [key]: val };
+  }
+  for (const f of ['l3-cache-schema', 'mem-bw-schema']) {
+    if (argv[f]) throw new OciError('EUNSUPPORTED', `--${f}: Intel RDT is not supported by oci-ts`);
+  }
+  return r;
+}
+
+export async function update(store: StateStore, id: string, resources: Resources): Promise<string[]> {
+  const release = store.lock(id);
+  try {
+    const s = store.read(id);
+    if (statusOf(store, s) === 'stopped') throw new OciError('ENOTRUNNING', 'container not running');
+    const m = await loadCgroups(s.cgroupPaths);
+    m.update(resources);
+    return [...(m.warnings ?? [])];
+  } finally {
+    release();
+  }
+}
