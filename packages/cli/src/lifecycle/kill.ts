@@ -1,4 +1,5 @@
 /** `kill ID [SIGNAL] [--all]` (runtime.md "Operations: Kill", runc kill). */
+import fs from 'node:fs';
 import { statusOf } from '../container.ts';
 import { core } from '../deps.ts';
 import { OciError } from '../errors.ts';
@@ -8,7 +9,29 @@ import { cgroupPids } from './cgroup.ts';
 
 type Core = { pidfdOpen?: (pid: number) => number; pidfdSendSignal?: (fd: number, sig: number) => void; close?: (fd: number) => void };
 
+/**
+ * A frozen cgroup v1 task does not act on SIGKILL until thawed (freezer
+ * cgroup docs, "cgroup-v1/freezer-subsystem"), so as runc does for a paused
+ * container, SIGKILL is followed by a thaw; other signals stay pending until
+ * `resume`.
+ */
 export async function kill(store: StateStore, id: string, signal: number, all = false): Promise<void> {
+  const s = store.read(id);
+  const paused = signal === 9 && statusOf(store, s) === 'paused';
+  try {
+    await signalContainer(store, id, signal, all);
+  } finally {
+    if (paused) thawFreezer(s.cgroupPaths ?? {});
+  }
+}
+
+function thawFreezer(paths: Record<string, string>): void {
+  try { if (paths.freezer) fs.writeFileSync(`${paths.freezer}/freezer.state`, 'THAWED'); } catch { /* gone */ }
+  const v2 = paths[''] ?? paths.unified;
+  try { if (v2 && !paths.freezer) fs.writeFileSync(`${v2}/cgroup.freeze`, '0'); } catch { /* gone */ }
+}
+
+async function signalContainer(store: StateStore, id: string, signal: number, all: boolean): Promise<void> {
   const s = store.read(id);
   const status = statusOf(store, s);
   if (status === 'stopped') throw new OciError('ENOTRUNNING', 'container not running');
