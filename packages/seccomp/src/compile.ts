@@ -345,7 +345,10 @@ class GroupCompiler {
     let product = 1;
     for (const w of order) {
       let list: Array<{ lo: number; rep: number }>;
-      if (w.masked) {
+      if (w.mask === 0) {
+        // (A & 0) == 0 always: libseccomp still emits the test, we need no load.
+        list = [{ lo: 0, rep: 0 }];
+      } else if (w.masked) {
         const datums = [...w.points].filter((p) => ((p & w.mask) >>> 0) === p);
         const other = [0, w.mask, (w.mask & (w.mask - 1)) >>> 0, (w.mask & -w.mask) >>> 0].find((v) => !datums.includes(v));
         if (other === undefined) return undefined;
