@@ -43,7 +43,7 @@ export function features(deps: FeaturesDeps): Record<string, unknown> {
     : { enabled: false };
   return {
     ociVersionMin: '1.0.0',
-    ociVersionMax: '1.2.0',
+    ociVersionMax: '1.2.1',
     hooks: ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'],
     mountOptions: supportedMountOptions(),
     linux: {

@@ -115,8 +115,11 @@ export async function create(o: CreateOptions): Promise<Created> {
     }
     if (!terminal && o.consoleSocket) throw new OciError('ECONSOLE', 'cannot use console socket if oci-ts will not detach or allocate tty');
 
-    // The id is checked before anything is compiled, as runc does.
+    // The id is checked before anything is compiled, as runc does. The lock
+    // keeps a concurrent delete/start/kill of this id out until create is done.
     maybeFail(env, 'state-dir');
+    const release = store.lock(id);
+    cleanup.push(release);
     store.createDir(id);
     cleanup.push(() => store.remove(id));
 
@@ -253,6 +256,7 @@ export async function create(o: CreateOptions): Promise<Created> {
     // Stage 1 exits right after the pid step when it forked the init; reap it so no zombie is left.
     if (stage1Pid !== initPid) await stage1Exit;
     logger.debug('container created', { id, pid: initPid });
+    release();
     return { state, spec, stage1Pid, stage1Exit, consoleMaster };
   } catch (err) {
     channel?.close();
