@@ -107,7 +107,8 @@ async function runFile(file) {
         const line = buf.slice(0, i);
         if (!line.startsWith('guest-check ')) continue;
         const c = JSON.parse(line.slice('guest-check '.length));
-        if (c.ok) counts.passed++;
+        if (c.skip) counts.skipped++;
+        else if (c.ok) counts.passed++;
         else { counts.failed++; failures.push(`${file}: ${c.check}`); }
       }
     });

@@ -1,7 +1,7 @@
 // Runs inside the guest (run-in-guest node tools/guest/checks/cgroup-v2.mjs):
 // checks on the real kernel that the guest is a pure cgroup v2 machine whose
 // controllers enforce limits. One JSON line per check on stdout,
-// `guest-check {"check":..., "ok":..., "detail":...}`; exit status 1 when any
+// `guest-check {"check":..., "ok":..., "detail":..., "skip"?: reason}`; exit status 1 when any
 // check failed. Cgroup semantics: Documentation/admin-guide/cgroup-v2.rst.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -54,16 +54,17 @@ if (fs.statfsSync(ROOT).type !== CGROUP2_SUPER_MAGIC) {
 
 let failed = 0;
 async function check(name, fn) {
-  let ok = false, detail;
+  let ok = false, detail, skip;
   try {
     const r = await fn();
     ok = r.ok;
     detail = r.detail;
+    skip = r.skip;
   } catch (e) {
     detail = e instanceof Error ? e.stack : String(e);
   }
   if (!ok) failed++;
-  process.stdout.write(`guest-check ${JSON.stringify({ check: name, ok, detail })}\n`);
+  process.stdout.write(`guest-check ${JSON.stringify({ check: name, ok, detail, ...(skip ? { skip } : {}) })}\n`);
 }
 
 await check('cgroup2 is mounted at /sys/fs/cgroup', () => {
@@ -134,7 +135,7 @@ await check('hugetlb limits are writable', () => {
 });
 
 await check('io.max accepts a limit for the scratch disk and io.stat counts writes', () => {
-  if (!fs.existsSync('/sys/block/vda')) return { ok: true, detail: 'skipped: no scratch disk (run-in-guest --disk)' };
+  if (!fs.existsSync('/sys/block/vda')) return { ok: true, skip: 'no scratch disk (run-in-guest --disk MIB)' };
   const cg = cgroup('io');
   const dev = read('/sys/block/vda/dev');
   write(`${cg}/io.max`, `${dev} wbps=8388608`);
