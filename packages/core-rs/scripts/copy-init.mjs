@@ -1,0 +1,24 @@
+// `napi build` compiles every target of the crate, the oci-ts-init
+// executable included, into target/<triple>/release: copy the newest one
+// next to the .node file (spawnInit looks there). Build it only if missing.
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const pkg = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const target = process.env.CARGO_TARGET_DIR ?? path.join(pkg, 'target');
+const find = () =>
+  [...(fs.existsSync(target) ? fs.readdirSync(target) : []).map((d) => path.join(target, d, 'release/oci-ts-init')), path.join(target, 'release/oci-ts-init')]
+    .filter((f) => fs.existsSync(f))
+    .sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs);
+let found = find();
+if (!found.length) {
+  const r = spawnSync('cargo', ['build', '--release', '--bin', 'oci-ts-init'], { cwd: pkg, stdio: 'inherit' });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+  found = find();
+}
+const dest = path.join(pkg, 'oci-ts-init');
+fs.rmSync(dest, { force: true });
+fs.copyFileSync(found[0], dest);
+fs.chmodSync(dest, 0o755);
