@@ -71,8 +71,8 @@ t.test('keys with "/" and "~" get escaped pointers', async (t) => {
   t.same([...r.big.keys()], ['/a~1b/~0']);
 });
 
-t.test('a million nested arrays do not overflow the stack (unknown fields are kept)', async (t) => {
-  const n = 1e6;
+t.test('arrays nested 200000 deep do not overflow the stack (unknown fields are kept)', async (t) => {
+  const n = 200000; // recursion overflows near 10000 frames
   const deep = '['.repeat(n) + '1' + ']'.repeat(n);
   const text = `{"ociVersion":"1.2.0","root":{"path":"r"},"x-deep":${deep},"x-big":12345678901234567890}`;
   const s = parseConfig(text, { maxBytes: 8 << 20 }) as Spec & Record<string, unknown>;
