@@ -34,7 +34,7 @@ export function rlimits() {
  * @property {string} name
  * @property {Record<string, string>} unsupported  verbs the client lacks (pause, kill, top, updateMemory, updatePids) and why
  * @property {(sess: import('../lib/session.mjs').Session) => Promise<void>} setup
- * @property {(cmd: string[], opts?: { seccomp?: 'default'|'unconfined' }) => Promise<Result>} runRm
+ * @property {(cmd: string[], opts?: { seccomp?: 'default'|'unconfined', rt?: number }) => Promise<Result>} runRm  rt: index into sess.runtimes
  * @property {(cmd: string[]) => Promise<Result>} runTty
  * @property {(cmd: string[]) => Promise<string>} runDetached  returns the id
  * @property {(id: string, cmd: string[]) => Promise<Result>} exec

@@ -44,7 +44,7 @@ export const scenarios = [
   {
     name: 'run --rm: output',
     async fn(d) {
-      const r = ok(await d.runRm(['sh', '-c', 'echo hello-$((6*7)); cat /etc/hostname >/dev/null; echo pid=$$']), 'run --rm');
+      const r = ok(await d.runRm(['sh', '-c', 'echo hello-$((6*7)); echo pid=$$']), 'run --rm');
       assert.match(r.stdout, /hello-42/);
       assert.match(r.stdout, /pid=1\b/, 'the command is pid 1 of its own pid namespace');
     },
@@ -247,11 +247,10 @@ async function waitForLog(d, id, needle) {
  * Runs every scenario for one driver; returns [{ name, status: 'pass'|'fail'|'skip', detail, ms }].
  * Containers a scenario started are removed after it, pass or fail.
  */
-export async function runScenarios(driver, list = scenarios, onResult = () => {}) {
+export async function runScenarios(driver, list = scenarios, onResult = () => {}, { timeoutMs = SCENARIO_TIMEOUT_MS } = {}) {
   const results = [];
   for (const s of list) {
     if (s.clients && !s.clients.includes(driver.name)) continue;
-    if (driver.only && !driver.only.includes(s.name) && !(s.clients ?? []).includes(driver.name)) continue;
     const ids = [];
     const t0 = Date.now();
     let res;
@@ -261,7 +260,7 @@ export async function runScenarios(driver, list = scenarios, onResult = () => {}
       // (its commands have their own timeouts and are killed by them).
       await Promise.race([
         s.fn(driver, { track: (id) => (ids.push(id), id) }),
-        new Promise((_, rej) => { timer = setTimeout(() => rej(new Error(`scenario timed out after ${SCENARIO_TIMEOUT_MS / 1000} s`)), SCENARIO_TIMEOUT_MS); }),
+        new Promise((_, rej) => { timer = setTimeout(() => rej(new Error(`scenario timed out after ${timeoutMs / 1000} s`)), timeoutMs); }),
       ]);
       res = { name: s.name, status: 'pass', detail: '' };
     } catch (e) {

@@ -21,7 +21,7 @@ export function missingClients(names) {
 
 /**
  * `timeAlso`: more runtimes timed (not tested) alongside, interleaved.
- * @param {{ runtime: string, timeAlso?: string[], clients: string[], timing?: number, filter?: (name: string) => boolean,
+ * @param {{ runtime: string, timeAlso?: string[], clients: string[], timing?: number, filter?: (name: string) => boolean, scenarioTimeoutMs?: number,
  *           keep?: boolean, onResult?: (client: string, r: object) => void }} opts
  * @returns {Promise<{ runtime: string, results: Record<string, object[]>, runRmMs: Record<string, number|null>, problems: string[] }>}
  */
@@ -47,7 +47,7 @@ export async function runSuite(opts) {
         onResult(name, r);
         continue;
       }
-      out.results[name] = await runScenarios(driver, list, (r) => onResult(name, r));
+      out.results[name] = await runScenarios(driver, list, (r) => onResult(name, r), { timeoutMs: opts.scenarioTimeoutMs });
       if (timing > 0) {
         try { out.runRmMs[name] = await timeRunRm(driver, timing, sess.runtimes.length); } catch (e) {
           out.runRmMs[name] = sess.runtimes.map(() => null);
