@@ -6,6 +6,7 @@
 // (libseccomp has none; test/stub.test.ts covers it).
 import t from 'tap';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compile, disassemble, dockerDefault, podmanDefault, makeEvaluator, SeccompError, type EvalResult, type SeccompData } from '../src/index.ts';
@@ -250,10 +251,13 @@ if (!findPython()) {
       if (a.ret !== b.ret && diffs.length < 5) diffs.push(`arch 0x${(d.arch as number).toString(16)} nr ${d.nr} args ${d.args?.map(String).join(',')}: ours ${a.name}, libseccomp ${b.name}`);
     }
     compared++;
+    // SECCOMP_DIFF_DUMP="<case label>" saves that case and both programs for debugging.
     if (diffs.length && process.env.SECCOMP_DIFF_DUMP === c.label) {
-      fs.writeFileSync('/tmp/diff-case.json', JSON.stringify({ native: c.native, seccomp: c.seccomp }, (_k, v) => typeof v === 'bigint' ? String(v) : v));
-      fs.writeFileSync('/tmp/diff-ours.bpf', ours.bpf);
-      fs.writeFileSync('/tmp/diff-theirs.bpf', Buffer.from(theirs.bpf, 'base64'));
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oci-seccomp-diff-'));
+      fs.writeFileSync(path.join(dir, 'case.json'), JSON.stringify({ native: c.native, seccomp: c.seccomp }, (_k, v) => typeof v === 'bigint' ? String(v) : v));
+      fs.writeFileSync(path.join(dir, 'ours.bpf'), ours.bpf);
+      fs.writeFileSync(path.join(dir, 'libseccomp.bpf'), theirBytes);
+      t.comment(`${c.label} saved in ${dir}`);
     }
     if (diffs.length) sink.push(`${c.label}: ${diffs.join('; ')}\n  profile: ${JSON.stringify(c.seccomp, (_k, v) => typeof v === 'bigint' ? String(v) : v)}`);
   });
