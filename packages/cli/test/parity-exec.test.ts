@@ -19,16 +19,15 @@ if (why) {
   const nsLink = (pid: number | string, ns: string) => fs.readlinkSync(`/proc/${pid}/ns/${ns}`);
   const status = (pid: number | string, key: string) => fs.readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`^${key}:\\s*(.*)$`, 'm'))?.[1];
 
+  const ids: string[] = [];
   /** A running detached container (sleeping sh as init); removed at the end of the test. */
   const container = (t: Tap.Test, patch: (c: any) => void = () => {}) => {
     const id = uniqueId('px');
     const b = makeBundle(path.join(dir, `b${++n}`), (c) => { c.process.args = ['sh', '-c', 'echo ready > /dev/shm/ready; exec sleep 1000']; c.hostname = 'exec-box'; patch(c); });
     const r = oci('run', '-d', '-b', b, id);
     t.equal(r.status, 0, r.stderr);
-    t.teardown(() => {
-      oci('delete', '--force', id);
-      t.same(cgroupLeftovers(id), [], 'no cgroup left');
-    });
+    ids.push(id);
+    t.teardown(() => { oci('delete', '--force', id); });
     const pid = JSON.parse(oci('state', id).stdout).pid as number;
     return { id, pid, bundle: b };
   };
@@ -162,5 +161,10 @@ if (why) {
     const stopped = oci('exec', id, 'true');
     t.not(stopped.status, 0);
     t.match(stopped.stderr, /cannot exec in a stopped container/);
+  });
+
+  t.test('every container and cgroup is gone afterwards', async (t) => {
+    t.same(fs.readdirSync(root).filter((f) => !f.startsWith('.')), []);
+    for (const id of ids) t.same(cgroupLeftovers(id), [], `no cgroup left for ${id}`);
   });
 }
