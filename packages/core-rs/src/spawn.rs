@@ -3,7 +3,7 @@
 //! Node is multi-threaded, so between clone and exec the child may only make
 //! async-signal-safe calls (signal-safety(7)): everything (argv, fd copies,
 //! the memfd) is prepared before clone, the child runs on its own stack with
-//! CLONE_VM|CLONE_VFORK (as posix_spawn does) and only calls dup2 and
+//! CLONE_VM|CLONE_VFORK (as posix_spawn does) and only calls dup3 and
 //! execveat. All signals are blocked around the clone so no Node handler runs
 //! on the child's side of the shared memory; the executor resets them.
 //!
@@ -114,9 +114,10 @@ extern "C" fn child(arg: *mut libc::c_void) -> libc::c_int {
   unsafe {
     let a = &mut *(arg as *mut ChildArgs);
     for i in 0..a.count {
-      // Sources were copied above every target, so no dup2 clobbers a
-      // source still to be moved; dup2 clears O_CLOEXEC on the target.
-      if libc::syscall(libc::SYS_dup2, *a.fds.add(i), i as libc::c_long) < 0 {
+      // Sources were copied above every target, so no dup3 clobbers a
+      // source still to be moved (and never sees oldfd == newfd, its
+      // EINVAL); without O_CLOEXEC in flags the target is inherited.
+      if libc::syscall(libc::SYS_dup3, *a.fds.add(i), i as libc::c_long, 0) < 0 {
         a.errno = *libc::__errno_location();
         libc::syscall(libc::SYS_exit, 127);
       }
