@@ -152,6 +152,16 @@ function checkIdMappings(config: Spec, ns: Namespaces, add: Add): void {
   };
   maps(uid, 'uidMappings');
   maps(gid, 'gidMappings');
+  // setuid(2)/setgid(2)/setgroups(2) fail with EINVAL for ids without a mapping in
+  // the container's user namespace: say so now instead of from the container's init.
+  const user = config.process?.user;
+  if (!user) return;
+  const mapped = (v: typeof uid, id: number) => !!v?.some((mp) => id >= mp.containerID && id < mp.containerID + mp.size);
+  if (uid?.length && !mapped(uid, user.uid ?? 0)) add('/process/user/uid', 'USER_NOT_MAPPED', `process.user.uid ${user.uid ?? 0} is not mapped by linux.uidMappings`, user.uid ?? 0);
+  if (gid?.length && !mapped(gid, user.gid ?? 0)) add('/process/user/gid', 'USER_NOT_MAPPED', `process.user.gid ${user.gid ?? 0} is not mapped by linux.gidMappings`, user.gid ?? 0);
+  user.additionalGids?.forEach((g, i) => {
+    if (gid?.length && !mapped(gid, g)) add(`/process/user/additionalGids/${i}`, 'USER_NOT_MAPPED', `process.user.additionalGids[${i}] ${g} is not mapped by linux.gidMappings`, g);
+  });
 }
 
 /**
