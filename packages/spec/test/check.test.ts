@@ -108,3 +108,11 @@ t.test('MOUNT_OPTIONS knows every option `runc features` lists', async (t) => {
   const features = JSON.parse(readFileSync(new URL('./samples/features/runc-1.1.5.json', import.meta.url), 'utf8'));
   t.same(features.mountOptions.filter((o: string) => !MOUNT_OPTIONS.has(o)), []);
 });
+
+t.test('the sample using every Linux field parses with every check', async (t) => {
+  const { readFileSync } = await import('node:fs');
+  const { parseConfig } = await import('../src/index.ts');
+  const spec = parseConfig(readFileSync(new URL('./samples/config/full.json', import.meta.url)), { forStart: true });
+  t.equal(spec.linux?.seccomp?.syscalls?.length, 5);
+  t.equal(spec.linux?.timeOffsets?.boottime?.secs, -5);
+});
