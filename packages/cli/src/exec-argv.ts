@@ -7,7 +7,15 @@ const GLOBAL_VALUE = new Set(['--root', '--log', '--log-format']);
 const EXEC_VALUE = new Set(['--process', '-p', '--console-socket', '--pid-file', '--cwd', '--env', '-e', '--user', '-u',
   '--additional-gids', '-g', '--cap', '-c', '--apparmor', '--process-label', '--preserve-fds', '--cgroup']);
 
-export function execArgs(args: string[]): string[] {
+// yargs takes a lone `-` for a positional, not for an option's value: `--resources -` (stdin) becomes `--resources=-`.
+const STDIN_VALUE = new Set(['--resources', '-r', '--process', '-p']);
+
+export function execArgs(argv: string[]): string[] {
+  const args: string[] = [];
+  for (let j = 0; j < argv.length; j++) {
+    if (argv[j] === '--') { args.push(...argv.slice(j)); break; }
+    if (STDIN_VALUE.has(argv[j]) && argv[j + 1] === '-') { args.push(`${argv[j]}=-`); j++; } else args.push(argv[j]);
+  }
   let i = 0;
   for (; i < args.length && args[i].startsWith('-'); i++) if (GLOBAL_VALUE.has(args[i])) i++;
   if (args[i] !== 'exec') return args;

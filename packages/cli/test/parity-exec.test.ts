@@ -1,7 +1,7 @@
 // Privileged: `exec` into real busybox containers on the real kernel, every
 // behaviour checked from inside the container (and the host's /proc view of
 // the container's init for comparison).
-import t from 'tap';
+import t, { type Test } from 'tap';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -21,7 +21,7 @@ if (why) {
 
   const ids: string[] = [];
   /** A running detached container (sleeping sh as init); removed at the end of the test. */
-  const container = (t: Tap.Test, patch: (c: any) => void = () => {}) => {
+  const container = (t: Test, patch: (c: any) => void = () => {}) => {
     const id = uniqueId('px');
     const b = makeBundle(path.join(dir, `b${++n}`), (c) => { c.process.args = ['sh', '-c', 'echo ready > /dev/shm/ready; exec sleep 1000']; c.hostname = 'exec-box'; patch(c); });
     const r = oci('run', '-d', '-b', b, id);
