@@ -98,6 +98,15 @@ fn run(init: &mut Init, prog_fd: RawFd, console: Option<RawFd>, npres: u32) -> R
   // the parent leaked, our own sync/program/console fds) is close-on-exec.
   crate::sys::close_range(3 + npres, u32::MAX, crate::sys::CLOSE_RANGE_CLOEXEC).ctx("fds", "close_range")?;
   let p = read_program(prog_fd)?;
+  // Until execve, no process in the container may ptrace us or open our
+  // /proc/<pid>/fd entries (CVE-2016-9962; runc's nsexec does the same).
+  // execve makes the container process dumpable again. In a user namespace
+  // we stay dumpable: non-dumpable /proc/self files belong to the global
+  // root, and the namespace's root could not write oom_score_adj or
+  // timens_offsets.
+  if !p.namespaces.iter().any(|n| n.kind == "user") {
+    unsafe { libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0) };
+  }
   init.fail_step = p.debug_fail_step.clone();
   init.at("program")?;
   if p.version != 1 {
