@@ -26,6 +26,6 @@ export function execArgs(argv: string[]): string[] {
     if (EXEC_VALUE.has(a)) i++;
   }
   // args[i] is the id: everything after it belongs to the process.
-  if (i >= args.length - 1) return args;
+  if (i >= args.length - 1 || args[i + 1] === '--') return args;
   return [...args.slice(0, i + 1), '--', ...args.slice(i + 1)];
 }

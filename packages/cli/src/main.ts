@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import { causeChain } from './errors.ts';
 import { execArgs } from './exec-argv.ts';
 import { fastParse } from './fast-argv.ts';
+import { parityFastParse } from './parity-argv.ts';
 import { Logger, type LogFormat } from './log.ts';
 import type { CommandContext, CommandHandler } from './commands/context.ts';
 
@@ -142,7 +143,7 @@ export async function main(args: string[], opts: MainOptions = {}): Promise<numb
   const env = opts.env ?? process.env;
   const stdio = opts.stdio ?? { stdin: 0, stdout: 1, stderr: 2 };
   args = execArgs(args);
-  let argv: Record<string, any> | undefined = fastParse(args);
+  let argv: Record<string, any> | undefined = fastParse(args) ?? parityFastParse(args);
   let helpText = '';
   if (!argv) try {
     const p = await parser(args);

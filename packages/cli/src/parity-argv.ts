@@ -1,0 +1,91 @@
+/**
+ * Fast path (design.md "Keep the fast path open") for the commands container
+ * managers call on running containers: exec, pause, resume, ps, events,
+ * update, features. Loading yargs costs ~55 ms here, more than the command
+ * itself. Anything not fully understood returns undefined and goes to yargs,
+ * which stays the reference for syntax, help and usage errors. The result
+ * has the shape yargs gives (same keys and defaults).
+ */
+import { UPDATE_FLAGS } from './update.ts';
+
+const GLOBAL_VALUE = new Set(['root', 'log', 'log-format']);
+const GLOBAL_BOOL = new Set(['debug', 'systemd-cgroup']);
+
+interface CommandSpec {
+  bool: Record<string, string>;
+  value: Record<string, string>;
+  array?: Record<string, string>;
+  defaults: Record<string, unknown>;
+  /** Positionals after the id go to argv._ (exec's command, ps's ps args after --). */
+  rest: 'none' | 'exec' | 'after-dashdash';
+  id: boolean;
+}
+
+const str = (names: string[]) => Object.fromEntries(names.map((n) => [n, n]));
+const SPECS: Record<string, CommandSpec> = {
+  pause: { bool: {}, value: {}, defaults: {}, rest: 'none', id: true },
+  resume: { bool: {}, value: {}, defaults: {}, rest: 'none', id: true },
+  features: { bool: {}, value: {}, defaults: {}, rest: 'none', id: false },
+  ps: { bool: {}, value: { format: 'format', f: 'format' }, defaults: { format: 'table' }, rest: 'after-dashdash', id: true },
+  events: { bool: { stats: 'stats' }, value: { interval: 'interval' }, defaults: { stats: false, interval: '5s' }, rest: 'none', id: true },
+  update: { bool: {}, value: { ...str(Object.keys(UPDATE_FLAGS)), resources: 'resources', r: 'resources', 'l3-cache-schema': 'l3-cache-schema', 'mem-bw-schema': 'mem-bw-schema' }, defaults: {}, rest: 'none', id: true },
+  exec: {
+    bool: { tty: 'tty', t: 'tty', detach: 'detach', d: 'detach', 'no-new-privs': 'no-new-privs', 'ignore-paused': 'ignore-paused' },
+    value: { process: 'process', p: 'process', 'console-socket': 'console-socket', 'pid-file': 'pid-file', cwd: 'cwd', user: 'user', u: 'user', apparmor: 'apparmor', 'process-label': 'process-label', 'preserve-fds': 'preserve-fds' },
+    array: { env: 'env', e: 'env', 'additional-gids': 'additional-gids', g: 'additional-gids', cap: 'cap', c: 'cap', cgroup: 'cgroup' },
+    defaults: { process: '', tty: false, 'console-socket': '', detach: false, 'pid-file': '', cwd: '', env: [], user: '', 'additional-gids': [], cap: [], 'no-new-privs': false, apparmor: '', 'process-label': '', 'preserve-fds': 0, cgroup: [], 'ignore-paused': false, command: [] },
+    rest: 'exec',
+    id: true,
+  },
+};
+
+export function parityFastParse(args: string[]): Record<string, any> | undefined {
+  const argv: Record<string, any> = { root: '/run/oci-ts', log: '', 'log-format': 'text', debug: false, 'systemd-cgroup': false, _: [] };
+  let i = 0;
+  for (; i < args.length && args[i].startsWith('--'); i++) {
+    const a = args[i].slice(2);
+    const eq = a.indexOf('=');
+    const name = eq >= 0 ? a.slice(0, eq) : a;
+    if (GLOBAL_VALUE.has(name)) {
+      const v = eq >= 0 ? a.slice(eq + 1) : args[++i];
+      if (v === undefined) return undefined;
+      argv[name] = v;
+    } else if (GLOBAL_BOOL.has(name) && eq < 0) argv[name] = true;
+    else return undefined;
+  }
+  if (argv['log-format'] !== 'text' && argv['log-format'] !== 'json') return undefined;
+  const cmd = args[i++];
+  const spec = cmd ? SPECS[cmd] : undefined;
+  if (!spec) return undefined;
+  Object.assign(argv, structuredClone(spec.defaults));
+  argv._ = [cmd];
+  const pos: string[] = [];
+  let rest: string[] = [];
+  for (; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--') { rest = args.slice(i + 1); break; }
+    if (a.startsWith('-') && a.length > 1) {
+      const body = a.replace(/^--?/, '');
+      const eq = body.indexOf('=');
+      const name = eq >= 0 ? body.slice(0, eq) : body;
+      if (a.startsWith('--') !== (name.length > 1)) return undefined; // -long or --x: leave to yargs
+      const b = spec.bool[name];
+      const v = spec.value[name] ?? spec.array?.[name];
+      if (b && eq < 0) { argv[b] = true; continue; }
+      if (!v) return undefined;
+      const val = eq >= 0 ? body.slice(eq + 1) : args[++i];
+      if (val === undefined) return undefined;
+      if (spec.array?.[name]) argv[v].push(v === 'additional-gids' ? Number(val) : val);
+      else argv[v] = v === 'preserve-fds' ? Number(val) : val;
+      if (typeof argv[v] === 'number' && Number.isNaN(argv[v])) return undefined;
+      if (Array.isArray(argv[v]) && argv[v].some((x: unknown) => typeof x === 'number' && Number.isNaN(x))) return undefined;
+    } else {
+      pos.push(a);
+    }
+  }
+  if (pos.length !== (spec.id ? 1 : 0)) return undefined;
+  if (rest.length && spec.rest === 'none') return undefined;
+  if (spec.id) argv.id = pos[0];
+  argv._.push(...rest);
+  return argv;
+}
