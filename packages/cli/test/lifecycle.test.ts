@@ -24,6 +24,7 @@ if (why) {
 
   t.afterEach(() => {
     // Every test leaves the root empty: run deletes what it created.
+    if (!fs.existsSync(root)) return;
     const left = fs.readdirSync(root).filter((f) => !f.startsWith('.'));
     if (left.length) for (const id of left) ociTs(['--root', root, 'delete', '--force', id]);
   });
