@@ -48,6 +48,8 @@ export interface ExecOptions {
   cgroup?: string[];
   ignorePaused?: boolean;
   stdio?: [number, number, number];
+  /** Foreground with a terminal: the caller's terminal size, for the new pty. */
+  terminalSize?: { rows: number; columns: number };
   /** The caller reaps the process itself (foreground): become the child subreaper first. */
   foreground?: boolean;
 }
@@ -174,6 +176,10 @@ export async function exec(o: ExecOptions): Promise<Execed> {
   const proc = execProcess(spec, o);
   if (proc.terminal === false && o.consoleSocket) throw new OciError('ECONSOLE', 'cannot use console socket if oci-ts will not detach or allocate tty');
   if (proc.terminal && !o.consoleSocket && !o.foreground) throw new OciError('ECONSOLE', 'cannot allocate tty if oci-ts will detach without setting console socket');
+  if (proc.terminal && !o.consoleSocket && o.foreground && !proc.consoleSize && o.terminalSize) {
+    // The caller's terminal size from the start (runc does the same before the first SIGWINCH).
+    proc.consoleSize = { height: o.terminalSize.rows, width: o.terminalSize.columns };
+  }
   const ctx: ProcessContext = {
     preserveFds: o.preserveFds ?? 0,
     seccompCompiler: spec.linux?.seccomp ? await seccompCompiler() : undefined,

@@ -146,6 +146,18 @@ if (why) {
     t.match(noSock.stderr, /cannot allocate tty if oci-ts will detach without setting console socket/);
   });
 
+  t.test('exec --tty in the foreground uses the caller\'s terminal (size, exit code)', async (t) => {
+    if (spawnSync('script', ['--version']).status !== 0) { t.skip('script(1) from util-linux is not installed'); return; }
+    const { id } = container(t);
+    // script(1) gives the command a real terminal of 33x91.
+    const cmd = `stty cols 91 rows 33; ${process.execPath} ${bin} --root ${root} exec -t ${id} sh -c 'tty; stty size; echo in-tty; exit 5'`;
+    const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', timeout: 30_000, stdio: ['pipe', 'pipe', 'pipe'] });
+    t.equal(r.status, 5, `exit code through the terminal; ${r.stderr}`);
+    t.match(r.stdout, /\/dev\/pts\/\d+/);
+    t.match(r.stdout, /33 91/, 'the pty has the caller\'s size');
+    t.match(r.stdout, /in-tty/);
+  });
+
   t.test('errors as runc: missing, stopped and paused containers', async (t) => {
     const missing = oci('exec', 'no-such-container', 'true');
     t.not(missing.status, 0);

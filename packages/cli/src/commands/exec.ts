@@ -63,6 +63,7 @@ export async function execCommand(ctx: CommandContext): Promise<number> {
     ignorePaused: !!a['ignore-paused'],
     stdio: [ctx.stdio.stdin, ctx.stdio.stdout, ctx.stdio.stderr],
     foreground: !detach,
+    terminalSize: process.stdout.isTTY && ctx.stdio.stdout === 1 ? { rows: process.stdout.rows, columns: process.stdout.columns } : undefined,
   });
   if (a['pid-file']) writePidFile(path.resolve(ctx.cwd, String(a['pid-file'])), started.pid);
   if (detach) return 0;
