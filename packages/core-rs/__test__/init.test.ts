@@ -8,7 +8,8 @@ import path from 'node:path';
 import { buildRootfs, haveBusybox } from './helpers/rootfs.ts';
 import { defaultProgram, CAP, MS } from './helpers/program.ts';
 import { drive } from './helpers/driver.ts';
-import { socketpair, recvFd, close } from '../index.js';
+import { socketpair, recvFd, close, spawnInit, waitPid, setChildSubreaper } from '../index.js';
+import { execFileSync } from 'node:child_process';
 import type { InitProgram } from '../program.d.ts';
 
 if (process.getuid?.() !== 0 || !haveBusybox()) {
@@ -429,4 +430,29 @@ t.test('the test switch fails create at each step, with nothing left running', a
       t.ok(st === 'ECHILD' || (typeof st === 'object' && st.exitCode === 1), `${step}: the init exited with status 1`);
     }
   }
+});
+
+t.test('a parent that goes away mid-protocol leaves no executor behind', async (t) => {
+  const p = defaultProgram(rootfs, ['true']);
+  p.execFifo = path.join(dir, 'never-started.fifo');
+  fs.rmSync(p.execFifo, { force: true });
+  execFileSync('mkfifo', [p.execFifo]);
+  setChildSubreaper(true);
+  const nul = fs.openSync('/dev/null', 'r+');
+  const { pid, syncFd } = spawnInit({ program: JSON.stringify(p), stdio: [nul, nul, nul] });
+  fs.closeSync(nul);
+  // Read the "pid" message, then hang up instead of answering (as a
+  // SIGKILLed `oci-ts create` would).
+  let line = '';
+  const buf = Buffer.alloc(256);
+  while (!line.includes('\n')) {
+    const n = fs.readSync(syncFd, buf);
+    if (n === 0) break;
+    line += buf.subarray(0, n).toString();
+  }
+  const msg = JSON.parse(line.split('\n')[0]!);
+  t.equal(msg.type, 'pid');
+  close(syncFd);
+  t.same(await waitPid(pid), { exitCode: 0, signal: null }, 'stage 1 had already exited after reporting');
+  t.same(await waitPid(msg.pid), { exitCode: 1, signal: null }, 'the container init exits on EOF');
 });
