@@ -24,7 +24,21 @@ const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(
 
 const toReady: number[] = [];
 const lifetime: number[] = [];
+const toReadyNoNet: number[] = [];
+const phases: number[][] = [[], [], []];
 let ours: ReturnType<typeof rssKiB> | undefined;
+// Without a network namespace (its creation and teardown dominate).
+for (let i = 0; i < N + 3; i++) {
+  const p = defaultProgram(rootfs, ['true']);
+  p.namespaces = p.namespaces.filter((n) => n.type !== 'network');
+  const t0 = process.hrtime.bigint();
+  let tReady = 0n;
+  const r = await drive(p, { dir, onReady: () => { tReady = process.hrtime.bigint(); } });
+  if (i >= 3) {
+    toReadyNoNet.push(Number(tReady - t0) / 1e6);
+    r.times.forEach((x, j) => phases[j]?.push(j ? x - r.times[j - 1]! : x));
+  }
+}
 for (let i = 0; i < N + 3; i++) {
   const t0 = process.hrtime.bigint();
   let tReady = 0n;
@@ -72,6 +86,8 @@ fs.rmSync(dir, { recursive: true, force: true });
 const f = (x: number) => x.toFixed(2);
 console.log(`executor (${N} runs, in-process, no CLI):`);
 console.log(`  spawnInit -> ready     median ${f(median(toReady))} ms  p90 ${f(pct(toReady, 0.9))} ms`);
+console.log(`  same, no net namespace median ${f(median(toReadyNoNet))} ms  p90 ${f(pct(toReadyNoNet, 0.9))} ms`);
+console.log(`    spawn -> "pid" ${f(median(phases[0]!))} ms, -> "createRuntime" ${f(median(phases[1]!))} ms, -> "ready" ${f(median(phases[2]!))} ms (medians)`);
 console.log(`  create+start+exit      median ${f(median(lifetime))} ms  p90 ${f(pct(lifetime, 0.9))} ms`);
 if (runcCreate.length) console.log(`  (runc create, whole command: median ${f(median(runcCreate))} ms)`);
 console.log('waiting process (created, not started), KiB:');

@@ -32,6 +32,8 @@ export interface DriveOptions {
 
 export interface DriveResult {
   messages: Message[];
+  /** ms from spawnInit to each message, in order (for the benchmark). */
+  times: number[];
   error?: { step: string; errno: number; message: string };
   /** Exit status of the container process (absent when create failed). */
   exit?: { exitCode: number | null; signal: number | null };
@@ -58,6 +60,8 @@ export async function drive(program: InitProgram, o: DriveOptions): Promise<Driv
     const { execFifo: _, ...rest } = program;
     program = rest as InitProgram;
   }
+  const t0 = process.hrtime.bigint();
+  const times: number[] = [];
   const { pid, syncFd } = spawnInit({
     program: JSON.stringify(program),
     stdio: [nul, outFd, outFd],
@@ -75,6 +79,7 @@ export async function drive(program: InitProgram, o: DriveOptions): Promise<Driv
   let ready = false;
   for await (const line of rl) {
     const m = JSON.parse(line) as Message;
+    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
     messages.push(m);
     if (m.type === 'idmap') {
       const n = m.pid as number;
@@ -116,5 +121,5 @@ export async function drive(program: InitProgram, o: DriveOptions): Promise<Driv
     }
   }
   const output = fs.readFileSync(outPath, 'utf8');
-  return { messages, error, exit: exit as DriveResult['exit'], stage1: stage1 as DriveResult['stage1'], output, pid: containerPid };
+  return { messages, times, error, exit: exit as DriveResult['exit'], stage1: stage1 as DriveResult['stage1'], output, pid: containerPid };
 }
