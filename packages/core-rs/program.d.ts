@@ -153,7 +153,7 @@ export interface InitProgram {
   rootfs: {
     /** Absolute host path of the container's root. */
     path: string;
-    /** Propagation set on / before the mounts (rootfsPropagation; default MS_SLAVE|MS_REC as runc). */
+    /** Propagation set on / before the mounts (rootfsPropagation; default MS_SLAVE|MS_REC as runc; 0 means that default). */
     propagation: number;
     readonly: boolean;
     /** false: --no-pivot (MS_MOVE + chroot). */

@@ -192,9 +192,10 @@ fn mount_point_of(path: &str) -> Option<String> {
 pub fn prepare(init: &mut Init, p: &InitProgram) -> Result<Fd> {
   let root = &p.rootfs.path;
   init.at("rootfs-propagation")?;
-  if p.rootfs.propagation != 0 {
-    mount(None, &cstr("/"), None, p.rootfs.propagation, None).ctx("rootfs-propagation", "mount / propagation")?;
-  }
+  // 0 means unset: MS_SLAVE|MS_REC as runc, so nothing mounted in the
+  // container propagates back to the host's (usually shared) mounts.
+  let propagation = if p.rootfs.propagation == 0 { (libc::MS_SLAVE | libc::MS_REC) as u64 } else { p.rootfs.propagation };
+  mount(None, &cstr("/"), None, propagation, None).ctx("rootfs-propagation", "mount / propagation")?;
   // pivot_root(2) fails with EINVAL when the new root's parent mount is
   // shared; runc makes it private (rootfsParentMountPrivate).
   let real = std::fs::canonicalize(root).map(|p| p.to_string_lossy().into_owned()).unwrap_or_else(|_| root.clone());
