@@ -63,4 +63,6 @@ t.test('sequential and parallel containers under busy worker threads', async (t)
   const left = children().filter((p) => !before.has(p));
   const names = left.map((p) => { try { return fs.readFileSync(`/proc/${p}/comm`, 'utf8').trim(); } catch { return '?'; } });
   t.same(names.filter((n) => n !== 'node'), [], 'no executor or container process left');
+  const hostMounts = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(rootfs));
+  t.same(hostMounts, [], 'no mount leaked into the host mount namespace');
 });
