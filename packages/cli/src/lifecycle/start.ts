@@ -24,11 +24,29 @@ export async function start(store: StateStore, id: string, logger: Logger): Prom
       default: throw new OciError('ESTATUS', `cannot start a container in the ${status} state`);
     }
     await releaseFifo(store.fifoPath(id), s);
+    await waitForExec(s);
     const errors = await runHooksCollect('poststart', s.hooks?.poststart, JSON.stringify(ociState(s, 'running')));
     for (const e of errors) logger.warn(e.message);
     return s;
   } finally {
     release();
+  }
+}
+
+/**
+ * The fifo can reach EOF before the init has run its startContainer hooks and
+ * exec'd, but poststart hooks and `start` returning must come after the user
+ * process started (runtime.md "Lifecycle" steps 7-8). So wait until the init
+ * no longer runs the executor (its /proc/<pid>/exe changed at execve) or is gone.
+ */
+async function waitForExec(s: SavedState, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let d = 1; ; d = Math.min(d * 2, 10)) {
+    let exe: string;
+    try { exe = fs.readlinkSync(`/proc/${s.pid}/exe`); } catch { return; } // exited (or a zombie)
+    if (!exe.includes('oci-ts-init') || !isSameLiveProcess(s.pid, s.pidStartTime)) return;
+    if (Date.now() > deadline) return;
+    await sleep(d);
   }
 }
 
