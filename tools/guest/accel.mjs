@@ -30,8 +30,8 @@ export async function chooseAccel(o) {
   let accel = /** @type {'kvm' | 'tcg'} */ ('tcg');
   try {
     // Under working KVM this takes well under a second; a broken nested KVM
-    // stops the VM ("KVM internal error") and the host timeout ends it.
-    const r = await runInGuest({ image: o.image, repo: o.repo, argv: ['true'], accel: 'kvm', timeoutSec: 5, bootTimeoutSec: 10 });
+    // aborts QEMU or hangs after the BIOS, and the 10 s boot deadline ends it.
+    const r = await runInGuest({ image: o.image, repo: o.repo, argv: ['true'], accel: 'kvm', timeoutSec: 5, bootTimeoutSec: 10, bootRetries: 0 });
     if (r.status === 0) accel = 'kvm';
   } catch { /* KVM does not work here */ }
   fs.mkdirSync(o.cacheDir, { recursive: true });

@@ -114,6 +114,14 @@ t.test('in the guest', { skip }, async (t) => {
     t.match(Buffer.concat(out).toString(), /started\n[\s\S]*timed out after 2s/);
   });
 
+  t.test('a boot that misses its deadline is retried once, then GUEST_BOOT_TIMEOUT', async (t) => {
+    const notes: string[] = [];
+    await t.rejects(runInGuest({ image, repo: repoRoot, argv: ['true'], bootTimeoutSec: 1, log: (m: string) => notes.push(m) }),
+      { code: 'GUEST_BOOT_TIMEOUT', message: /did not boot within 1 s/ });
+    t.equal(notes.length, 1, 'one retry');
+    t.match(notes[0], /booting again/);
+  });
+
   t.test('a guest that cannot boot is a GUEST_BOOT_FAILED error with the console output', async (t) => {
     // An /init the kernel cannot execute: it falls back to mounting root=,
     // which does not exist, and panics (then panic=-1 ends QEMU).

@@ -3,8 +3,9 @@
 # It turns the initramfs into a small pure cgroup v2 Linux made of the host's
 # /usr (9p, read-only) and the checkout (9p, read-write, same path), runs
 # the command from /.guest/run/cmd.sh with a timeout, writes its exit status
-# into /.guest/run/status and powers off. The host (qemu.mjs) reads the
-# console between the start and end markers as the command's output.
+# into /.guest/run/status and reboots, which ends QEMU (-no-reboot). The
+# host (qemu.mjs) reads the console between the start and end markers as
+# the command's output.
 BB=/.guest/busybox
 PATH=/.guest/bin
 export PATH

@@ -26,12 +26,15 @@ export const shQuote = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
  * @property {string} [shared] a folder shared read-only at the same path (../shared)
  * @property {Record<string, string>} [env] extra environment for the command
  * @property {number} [timeoutSec] the command's time limit in the guest (default 300)
- * @property {number} [bootTimeoutSec] extra host-side allowance for boot and power-off (default 60)
+ * @property {number} [bootTimeoutSec] time from QEMU's start to the command's start (default 120)
+ * @property {number} [bootRetries] boots to retry after a boot timeout (default 1): a rare hang
+ *   during boot under heavy host load must not cost a CI run; nothing has run yet, so a retry is safe
  * @property {'tcg' | 'kvm'} [accel]
  * @property {string} [memory] default 512M
  * @property {number} [cpus] default 2
  * @property {number} [diskMiB] attach an empty scratch disk of this size (/dev/vda) for io controller tests
  * @property {'mmap' | 'loose'} [repoCache] 9p cache mode of the checkout (default loose, see init.sh)
+ * @property {(msg: string) => void} [log] notes about the run (a boot retried)
  * @property {string[]} [qemuArgs] extra QEMU arguments (experiments, devices)
  * @property {(chunk: Buffer) => void} [onOutput] the command's output, as it comes
  * @property {(chunk: Buffer) => void} [onConsole] everything else on the console (boot, power-off)
@@ -50,7 +53,7 @@ export const shQuote = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
 export class ConsoleSplitter {
   /**
    * @param {string} start @param {string} end marker lines (without newline)
-   * @param {{ output: (b: Buffer) => void, console: (b: Buffer) => void }} sinks
+   * @param {{ output: (b: Buffer) => void, console: (b: Buffer) => void, onStart?: () => void }} sinks
    */
   constructor(start, end, sinks) {
     this.markers = [Buffer.from(`${start}\n`), Buffer.from(`${end}\n`)];
@@ -77,7 +80,7 @@ export class ConsoleSplitter {
       }
       if (i > 0) sink(this.pending.subarray(0, i));
       this.pending = this.pending.subarray(i + marker.length);
-      if (this.phase === 0) this.startedAt = performance.now();
+      if (this.phase === 0) { this.startedAt = performance.now(); this.sinks.onStart?.(); }
       else this.endedAt = performance.now();
       this.phase++;
     }
@@ -92,8 +95,11 @@ export class ConsoleSplitter {
   }
 }
 
+/** QEMU's option syntax: a comma inside a value is written twice (qemu(1)). */
+const qemuValue = (s) => s.replace(/,/g, ',,');
+
 /**
- * The QEMU command line. -no-reboot turns the guest's power-off and any
+ * The QEMU command line. -no-reboot turns the guest's final reboot and any
  * panic (panic=-1 reboots at once) into QEMU exiting.
  * @param {RunOptions} o @param {string} runDir
  */
@@ -117,7 +123,7 @@ export function qemuArgs(o, runDir) {
     process.env.OCI_TS_GUEST_APPEND ?? '',
   ].filter(Boolean).join(' ');
   const share = (tag, dir, ro) => [
-    '-fsdev', `local,id=fs_${tag},path=${dir},security_model=passthrough${ro ? ',readonly=on' : ''}`,
+    '-fsdev', `local,id=fs_${tag},path=${qemuValue(dir)},security_model=passthrough${ro ? ',readonly=on' : ''}`,
     '-device', `virtio-9p-pci,fsdev=fs_${tag},mount_tag=${tag}`,
   ];
   return [
@@ -132,7 +138,7 @@ export function qemuArgs(o, runDir) {
     ...share('repo', o.repo, false),
     ...(o.shared ? share('shared', o.shared, true) : []),
     // cache=unsafe: the scratch disk is thrown away with the run folder.
-    ...(o.diskMiB ? ['-drive', `file=${path.join(runDir, 'disk.img')},if=none,id=scratch,format=raw,cache=unsafe`,
+    ...(o.diskMiB ? ['-drive', `file=${qemuValue(path.join(runDir, 'disk.img'))},if=none,id=scratch,format=raw,cache=unsafe`,
       '-device', 'virtio-blk-pci,drive=scratch'] : []),
     ...(o.qemuArgs ?? []),
   ];
@@ -175,66 +181,90 @@ export async function runInGuest(o) {
     }
     fs.writeFileSync(path.join(runDir, 'cmd.sh'), `exec ${o.argv.map(shQuote).join(' ')}\n`);
 
-    // setpriv --pdeathsig: QEMU dies with us even when we are SIGKILLed.
-    const args = qemuArgs(o, runDir);
-    const [file, argv] = hasCommand('setpriv')
-      ? ['setpriv', ['--pdeathsig', 'KILL', '--', 'qemu-system-x86_64', ...args]]
-      : ['qemu-system-x86_64', args];
-    const t0 = performance.now();
-    const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
-    /** @type {Buffer[]} */
-    let tail = [];
-    let tailLen = 0;
-    const keepTail = (b) => {
-      tail.push(Buffer.from(b)); tailLen += b.length;
-      while (tailLen > 16384 && tail.length > 1) tailLen -= /** @type {Buffer} */ (tail.shift()).length;
-    };
-    const splitter = new ConsoleSplitter(start, end, {
-      output: (b) => o.onOutput?.(b),
-      console: (b) => { keepTail(b); o.onConsole?.(b); },
-    });
-    child.stdout.on('data', (b) => splitter.write(b));
-    child.stderr.on('data', (b) => { keepTail(b); o.onConsole?.(b); });
-
-    let hostTimedOut = false, aborted = false;
-    const kill = () => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); };
-    const timer = setTimeout(() => { hostTimedOut = true; kill(); }, (timeoutSec + (o.bootTimeoutSec ?? 60)) * 1000);
-    const onAbort = () => { aborted = true; kill(); };
-    o.signal?.addEventListener('abort', onAbort, { once: true });
-    if (o.signal?.aborted) onAbort();
-    process.on('exit', kill);
-    /** @type {{ code: number | null, sig: NodeJS.Signals | null }} */
-    const exit = await new Promise((resolve, reject) => {
-      child.on('error', (e) => reject(new GuestError('GUEST_QEMU_FAILED', `cannot start QEMU: ${e.message}`, { cause: e })));
-      child.on('close', (code, sig) => resolve({ code, sig }));
-    }).finally(() => {
-      clearTimeout(timer);
-      o.signal?.removeEventListener('abort', onAbort);
-      process.off('exit', kill);
-    });
-    splitter.end();
-    const t1 = performance.now();
-    const output = Buffer.concat(tail).toString('utf8');
-    if (aborted) throw new GuestError('GUEST_ABORTED', 'the guest run was aborted', { output });
-    if (hostTimedOut) throw new GuestError('GUEST_TIMEOUT', `the guest did not finish within ${timeoutSec} s plus ${o.bootTimeoutSec ?? 60} s for boot (QEMU killed)`, { output });
-    let statusText;
-    try { statusText = fs.readFileSync(path.join(runDir, 'status'), 'utf8').trim(); } catch { /* handled below */ }
-    const m = statusText === undefined ? null : /^(\d+)( timeout)?$/.exec(statusText);
-    if (!m) {
-      const why = splitter.startedAt === undefined ? 'the guest did not boot to the command' : 'the guest stopped before reporting the exit status';
-      throw new GuestError(splitter.startedAt === undefined ? 'GUEST_BOOT_FAILED' : 'GUEST_NO_STATUS',
-        `${why} (QEMU exited with ${exit.code ?? exit.sig}); last console output:\n${output}`, { output });
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await bootOnce(o, runDir, start, end, timeoutSec);
+      } catch (e) {
+        if (!(e instanceof GuestError) || e.code !== 'GUEST_BOOT_TIMEOUT' || attempt >= (o.bootRetries ?? 1)) throw e;
+        o.log?.(`${e.message.split('\n')[0]}; booting again`);
+      }
     }
-    const status = Number(m[1]);
-    const started = splitter.startedAt ?? t0, ended = splitter.endedAt ?? t1;
-    return {
-      status,
-      timedOut: m[2] !== undefined,
-      bootSeconds: (started - t0) / 1000,
-      commandSeconds: (ended - started) / 1000,
-      totalSeconds: (t1 - t0) / 1000,
-    };
   } finally {
     fs.rmSync(runDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * One boot of the guest for runInGuest (the run folder is ready).
+ * @param {RunOptions} o @param {string} runDir @param {string} start @param {string} end @param {number} timeoutSec
+ * @returns {Promise<RunResult>}
+ */
+async function bootOnce(o, runDir, start, end, timeoutSec) {
+  // setpriv --pdeathsig: QEMU dies with us even when we are SIGKILLed.
+  const args = qemuArgs(o, runDir);
+  const [file, argv] = hasCommand('setpriv')
+    ? ['setpriv', ['--pdeathsig', 'KILL', '--', 'qemu-system-x86_64', ...args]]
+    : ['qemu-system-x86_64', args];
+  const t0 = performance.now();
+  const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+  /** @type {Buffer[]} */
+  let tail = [];
+  let tailLen = 0;
+  const keepTail = (b) => {
+    tail.push(Buffer.from(b)); tailLen += b.length;
+    while (tailLen > 16384 && tail.length > 1) tailLen -= /** @type {Buffer} */ (tail.shift()).length;
+  };
+  const splitter = new ConsoleSplitter(start, end, {
+    output: (b) => o.onOutput?.(b),
+    console: (b) => { keepTail(b); o.onConsole?.(b); },
+  });
+  child.stdout.on('data', (b) => splitter.write(b));
+  child.stderr.on('data', (b) => { keepTail(b); o.onConsole?.(b); });
+
+  let hostTimedOut = false, bootTimedOut = false, aborted = false;
+  const kill = () => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); };
+  // Two deadlines: the boot's, then the command's plus a margin for the
+  // guest-side timeout to fire and the guest to stop.
+  const bootTimeoutSec = o.bootTimeoutSec ?? 120;
+  let timer = setTimeout(() => { bootTimedOut = true; kill(); }, bootTimeoutSec * 1000);
+  splitter.sinks.onStart = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => { hostTimedOut = true; kill(); }, (timeoutSec + 60) * 1000);
+  };
+  const onAbort = () => { aborted = true; kill(); };
+  o.signal?.addEventListener('abort', onAbort, { once: true });
+  if (o.signal?.aborted) onAbort();
+  process.on('exit', kill);
+  /** @type {{ code: number | null, sig: NodeJS.Signals | null }} */
+  const exit = await new Promise((resolve, reject) => {
+    child.on('error', (e) => reject(new GuestError('GUEST_QEMU_FAILED', `cannot start QEMU: ${e.message}`, { cause: e })));
+    child.on('close', (code, sig) => resolve({ code, sig }));
+  }).finally(() => {
+    clearTimeout(timer);
+    o.signal?.removeEventListener('abort', onAbort);
+    process.off('exit', kill);
+  });
+  splitter.end();
+  const t1 = performance.now();
+  const output = Buffer.concat(tail).toString('utf8');
+  if (aborted) throw new GuestError('GUEST_ABORTED', 'the guest run was aborted', { output });
+  if (bootTimedOut) throw new GuestError('GUEST_BOOT_TIMEOUT', `the guest did not boot within ${bootTimeoutSec} s (QEMU killed); last console output:\n${output}`, { output });
+  if (hostTimedOut) throw new GuestError('GUEST_TIMEOUT', `the guest did not stop within 60 s after the command's ${timeoutSec} s (QEMU killed)`, { output });
+  let statusText;
+  try { statusText = fs.readFileSync(path.join(runDir, 'status'), 'utf8').trim(); } catch { /* handled below */ }
+  const m = statusText === undefined ? null : /^(\d+)( timeout)?$/.exec(statusText);
+  if (!m) {
+    const why = splitter.startedAt === undefined ? 'the guest did not boot to the command' : 'the guest stopped before reporting the exit status';
+    throw new GuestError(splitter.startedAt === undefined ? 'GUEST_BOOT_FAILED' : 'GUEST_NO_STATUS',
+      `${why} (QEMU exited with ${exit.code ?? exit.sig}); last console output:\n${output}`, { output });
+  }
+  const status = Number(m[1]);
+  const started = splitter.startedAt ?? t0, ended = splitter.endedAt ?? t1;
+  return {
+    status,
+    timedOut: m[2] !== undefined,
+    bootSeconds: (started - t0) / 1000,
+    commandSeconds: (ended - started) / 1000,
+    totalSeconds: (t1 - t0) / 1000,
+  };
 }

@@ -85,6 +85,7 @@ export async function main(argv) {
       image, argv: cmd, repo: repoRoot, cwd: inRepo ? here : repoRoot,
       shared: fs.existsSync(shared) ? shared : undefined,
       env, timeoutSec, accel: chosen, memory, cpus, diskMiB, repoCache: /** @type {'loose' | 'mmap'} */ (repoCache), signal: ac.signal,
+      log,
       onOutput: (b) => process.stdout.write(b),
       onConsole: verbose ? (b) => process.stderr.write(b) : undefined,
     });

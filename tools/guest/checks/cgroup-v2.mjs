@@ -147,7 +147,7 @@ await check('io.max accepts a limit for the scratch disk and io.stat counts writ
 
 await check('cgroup.freeze stops and resumes the processes', async () => {
   const cg = cgroup('freeze');
-  const counter = path.join(fs.mkdtempSync('/tmp/oci-ts-guest-'), 'counter');
+  const counter = path.join(fs.mkdtempSync('/tmp/oci-ts-check-'), 'counter');
   const child = spawn('sh', inCgroup(cg, `i=0; while :; do i=$((i+1)); echo $i > ${counter}; sleep 0.05; done`), { stdio: 'ignore' });
   const count = () => { try { return Number(read(counter)) || 0; } catch { return 0; } };
   try {
