@@ -158,6 +158,20 @@ if (why) {
     t.match(r.stdout, /in-tty/);
   });
 
+  t.test('--cgroup puts the process in an existing sub-cgroup of the container', async (t) => {
+    const { id, pid } = container(t);
+    const own = fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n').find((l) => /:pids:/.test(l))!.split(':')[2];
+    const sub = path.join('/sys/fs/cgroup/pids', own, 'sub');
+    fs.mkdirSync(sub);
+    const r = oci('exec', '--cgroup', 'pids:sub', id, 'cat', '/proc/self/cgroup');
+    t.equal(r.status, 0, r.stderr);
+    t.match(r.stdout, new RegExp(`:pids:${own}/sub$`, 'm'), 'pids: the sub-cgroup');
+    t.match(r.stdout, new RegExp(`:freezer:${own}$`, 'm'), 'other controllers: the container cgroup');
+    const bad = oci('exec', '--cgroup', 'nosuch', id, 'true');
+    t.not(bad.status, 0);
+    t.match(bad.stderr, /--cgroup: .*nosuch does not exist/);
+  });
+
   t.test('errors as runc: missing, stopped and paused containers', async (t) => {
     const missing = oci('exec', 'no-such-container', 'true');
     t.not(missing.status, 0);
