@@ -51,12 +51,12 @@ t.test('sequential and parallel containers under busy worker threads', async (t)
   const workers = [new Worker(busy, { eval: true }), new Worker(busy, { eval: true })];
   t.teardown(() => Promise.all(workers.map((w) => w.terminate())));
   const before = new Set(children());
-  let ok = 0;
+  const bad: unknown[] = [];
   for (let i = 0; i < 40; i++) {
     const r = await drive(program(['sh', '-c', `exit ${i % 7}`]), { dir });
-    if (r.exit?.exitCode === i % 7 && !r.error) ok++;
+    if (r.exit?.exitCode !== i % 7 || r.error) bad.push({ i, error: r.error, exit: r.exit, stage1: r.stage1, output: r.output, messages: r.messages });
   }
-  t.equal(ok, 40, '40 sequential containers ran and exited with their status');
+  t.same(bad, [], '40 sequential containers ran and exited with their status');
   const results = await Promise.all(Array.from({ length: 12 }, (_, i) => drive(program(['sh', '-c', `echo ${i}`]), { dir })));
   t.same(results.map((r) => r.output), Array.from({ length: 12 }, (_, i) => `${i}\n`), '12 parallel containers');
   for (const w of workers) w.postMessage('stop');
