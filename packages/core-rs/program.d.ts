@@ -177,4 +177,10 @@ export interface InitProgram {
   /** Hooks the init runs itself inside the container after start, before execve (startContainer). */
   startContainerHooks: HookOp[];
   process: ProcessProgram;
+  /**
+   * Test switch (test builds and tests only): the executor fails at this step
+   * with errno 0 and message "injected failure" (docs/init-program.md,
+   * "Step names in errors"). The CLI sets it from OCI_TS_TEST_FAIL_STEP.
+   */
+  debugFailStep?: string;
 }
