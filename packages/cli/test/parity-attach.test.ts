@@ -1,7 +1,8 @@
 // Privileged: `run -d` with a terminal and no console socket keeps the pty in
 // a holder process; `attach` connects a real terminal (tmux) to it: typed
 // input, output, the window size, detach with ctrl-p ctrl-q, a second attach,
-// and the holder's exit with the container.
+// and the holder's exit with the container; `run` in the foreground with a
+// terminal under tmux too.
 import t from 'tap';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -52,6 +53,19 @@ if (why) {
     t.equal(JSON.parse(ociTs(['--root', root, 'state', id]).stdout).status, 'stopped');
     t.equal(ociTs(['--root', root, 'delete', id]).status, 0);
     t.same(cgroupLeftovers(id), []);
+  });
+
+  t.test('run in the foreground with a terminal: typed input reaches the container, size and exit code', async (t) => {
+    const id = uniqueId('fg');
+    const b = makeBundle(path.join(dir, 'b3'), (c) => { c.process.terminal = true; c.process.args = ['sh']; });
+    t.teardown(() => { ociTs(['--root', root, 'delete', '--force', id]); });
+    t.equal(tmux('new-session', '-d', '-s', 'fg', '-x', '90', '-y', '25', `${process.execPath} ${bin} --root ${root} run -b ${b} ${id}; echo RUN-EXIT=$?; sleep 60`).status, 0);
+    t.ok(await waitFor('fg', /^\/ #/m), 'the shell prompt');
+    tmux('send-keys', '-t', 'fg', 'echo typed-$((3+4)); stty size', 'Enter');
+    t.ok(await waitFor('fg', /^typed-7$/m), 'typed input runs in the container');
+    t.ok(await waitFor('fg', /^25 90$/m), 'the terminal size');
+    tmux('send-keys', '-t', 'fg', 'exit 4', 'Enter');
+    t.ok(await waitFor('fg', /RUN-EXIT=4/), 'the exit code');
   });
 
   t.test('attach errors: no console, missing container', async (t) => {

@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { startHolder } from '../attach.ts';
+import { proxyPty } from '../console-proxy.ts';
 import { core } from '../deps.ts';
 import { create } from '../lifecycle/create.ts';
 import { deleteContainer } from '../lifecycle/delete.ts';
@@ -41,7 +42,8 @@ export async function runCommand(ctx: CommandContext): Promise<number> {
   // Subscribe before start so an immediately exiting process is not missed.
   const exited = detach ? undefined : created.stage1Pid === pid ? created.stage1Exit! : waitPid(pid);
   const forward = (sig: NodeJS.Signals) => { try { process.kill(pid, sig); } catch { /* exited */ } };
-  const stopConsole = created.consoleMaster !== undefined ? proxyConsole(created.consoleMaster, ctx) : undefined;
+  // console-proxy.ts: stdin through process.stdin (a plain fs stream on fd 0 fails with EAGAIN once Node made it non-blocking), resize on SIGWINCH.
+  const stopConsole = created.consoleMaster !== undefined ? proxyPty(created.consoleMaster, ctx.stdio) : undefined;
   if (!detach) for (const s of FORWARDED) process.on(s, forward);
   try {
     try {
@@ -59,38 +61,6 @@ export async function runCommand(ctx: CommandContext): Promise<number> {
     if (!detach) for (const s of FORWARDED) process.off(s, forward);
     await stopConsole?.();
   }
-}
-
-/**
- * Copies our stdin to the pty master and the master to our stdout until the
- * container exits (then the master reads EIO or EOF). Our terminal, if any, is
- * put in raw mode meanwhile so keys reach the container's line discipline.
- */
-function proxyConsole(master: number, ctx: CommandContext): () => Promise<void> {
-  const input = fs.createReadStream('', { fd: ctx.stdio.stdin, autoClose: false });
-  const fromPty = fs.createReadStream('', { fd: master, autoClose: false });
-  const toPty = fs.createWriteStream('', { fd: master, autoClose: false });
-  const raw = ctx.stdio.stdin === 0 && process.stdin.isTTY;
-  if (raw) process.stdin.setRawMode(true);
-  input.on('error', () => {});
-  toPty.on('error', () => {});
-  input.pipe(toPty);
-  const drained = new Promise<void>((resolve) => {
-    fromPty.on('data', (chunk: string | Buffer) => { const d = Buffer.from(chunk); for (let off = 0; off < d.length;) off += fs.writeSync(ctx.stdio.stdout, d, off); });
-    fromPty.on('error', () => resolve()); // EIO once the last slave fd is closed
-    fromPty.on('end', () => resolve());
-  });
-  let stopped = false;
-  return async () => {
-    if (stopped) return;
-    stopped = true;
-    await Promise.race([drained, new Promise((r) => setTimeout(r, 1000))]);
-    if (raw) process.stdin.setRawMode(false);
-    input.unpipe(toPty);
-    input.destroy();
-    fromPty.destroy();
-    try { fs.closeSync(master); } catch { /* closed */ }
-  };
 }
 
 function wantsTerminal(cwd: string, bundle: string): boolean {
