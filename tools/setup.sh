@@ -33,7 +33,10 @@ fi
 echo "setup: installing node modules"
 pnpm install --frozen-lockfile --reporter=silent
 echo "setup: building"
-NX_DAEMON=false NX_NO_CLOUD=true pnpm --silent build >/tmp/oci-ts-build.log 2>&1 || { cat /tmp/oci-ts-build.log; echo "setup: build failed" >&2; exit 1; }
+# CI builds from scratch: nx keeps a machine-wide cache that a fresh clone
+# would otherwise restore from.
+skip_cache=(); [[ -n "${CI:-}" ]] && skip_cache=(--skip-nx-cache)
+NX_DAEMON=false NX_NO_CLOUD=true pnpm --silent build "${skip_cache[@]}" >/tmp/oci-ts-build.log 2>&1 || { cat /tmp/oci-ts-build.log; echo "setup: build failed" >&2; exit 1; }
 if [[ -f tools/bundle/build.mjs ]]; then
   node tools/bundle/build.mjs >/dev/null
 fi
