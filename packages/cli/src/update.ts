@@ -66,7 +66,13 @@ export async function update(store: StateStore, id: string, resources: Resources
     const s = store.read(id);
     if (statusOf(store, s) === 'stopped') throw new OciError('ENOTRUNNING', 'container not running');
     const m = await loadCgroups(s.cgroupPaths);
-    m.update(resources);
+    // runc update never touches the device rules (update.go copies only the
+    // memory, cpu, blkio, pids, hugetlb, network and unified fields), and
+    // containerd's CRI sends its whole LinuxResources, devices included: a
+    // devices list here would replace the rules made at create (runc's
+    // allowed defaults among them) and cut the container off /dev/null.
+    const { devices: _ignored, ...live } = resources;
+    m.update(live);
     return [...(m.warnings ?? [])];
   } finally {
     release();

@@ -132,6 +132,13 @@ if (why) {
     t.equal(res.status, 0, res.stderr);
     const after = oci('exec', id, 'sh', '-c', 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max; for i in 1 2 3 4 5 6 7 8; do sleep 1 & done; echo all-forked');
     t.equal(after.stdout, `${32 << 20}\n50\nall-forked\n`, 'the new limits, and forking works again');
+    // containerd's CRI sends its whole LinuxResources, a deny-all device list
+    // included: as with runc, update leaves the create-time device rules alone.
+    const cri = spawnSync(process.execPath, [bin, '--root', root, 'update', '--resources', '-', id], { input: JSON.stringify({ devices: [{ allow: false, access: 'rwm' }], memory: { limit: 40 << 20 } }), encoding: 'utf8' });
+    t.equal(cri.status, 0, cri.stderr);
+    const dev = oci('exec', id, 'sh', '-c', 'echo x > /dev/null && cat /sys/fs/cgroup/memory/memory.limit_in_bytes');
+    t.equal(dev.status, 0, dev.stderr);
+    t.equal(dev.stdout, `${40 << 20}\n`, '/dev/null still writable, the memory limit applied');
     const bad = oci('update', '--memory', 'lots', id);
     t.not(bad.status, 0);
     t.match(bad.stderr, /invalid size: 'lots'/);
