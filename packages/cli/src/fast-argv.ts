@@ -6,8 +6,8 @@
  * 5 ms). Anything it does not fully understand returns undefined and goes
  * to yargs, which stays the reference for syntax, help and usage errors.
  */
-const GLOBAL_VALUE = new Set(['root', 'log', 'log-format']);
-const GLOBAL_BOOL = new Set(['debug', 'systemd-cgroup']);
+import { parseGlobals } from './global-argv.ts';
+
 const COMMAND_BOOL: Record<string, Record<string, string>> = {
   state: {},
   start: {},
@@ -19,23 +19,10 @@ const COMMAND_VALUE: Record<string, Record<string, string>> = { list: { format: 
 const POSITIONALS: Record<string, [number, number]> = { state: [1, 1], start: [1, 1], kill: [1, 2], delete: [1, 1], list: [0, 0] };
 
 export function fastParse(args: string[]): Record<string, any> | undefined {
-  const argv: Record<string, any> = { root: '/run/oci-ts', log: '', 'log-format': 'text', debug: false, 'systemd-cgroup': false, _: [] };
-  let i = 0;
-  for (; i < args.length && args[i].startsWith('--'); i++) {
-    const a = args[i].slice(2);
-    const eq = a.indexOf('=');
-    const name = eq >= 0 ? a.slice(0, eq) : a;
-    if (GLOBAL_VALUE.has(name)) {
-      const v = eq >= 0 ? a.slice(eq + 1) : args[++i];
-      if (v === undefined) return undefined;
-      argv[name] = v;
-    } else if (GLOBAL_BOOL.has(name) && eq < 0) {
-      argv[name] = true;
-    } else {
-      return undefined;
-    }
-  }
-  if (argv['log-format'] !== 'text' && argv['log-format'] !== 'json') return undefined;
+  const globals = parseGlobals(args);
+  if (!globals) return undefined;
+  const { argv } = globals;
+  let i = globals.next;
   const cmd = args[i++];
   if (!cmd || !(cmd in POSITIONALS)) return undefined;
   argv._ = [cmd];

@@ -6,10 +6,8 @@
  * which stays the reference for syntax, help and usage errors. The result
  * has the shape yargs gives (same keys and defaults).
  */
-import { UPDATE_FLAGS } from './update.ts';
-
-const GLOBAL_VALUE = new Set(['root', 'log', 'log-format']);
-const GLOBAL_BOOL = new Set(['debug', 'systemd-cgroup']);
+import { parseGlobals } from './global-argv.ts';
+import { UPDATE_FLAGS } from './update-flags.ts';
 
 interface CommandSpec {
   bool: Record<string, string>;
@@ -42,20 +40,10 @@ const SPECS: Record<string, CommandSpec> = {
 };
 
 export function parityFastParse(args: string[]): Record<string, any> | undefined {
-  const argv: Record<string, any> = { root: '/run/oci-ts', log: '', 'log-format': 'text', debug: false, 'systemd-cgroup': false, _: [] };
-  let i = 0;
-  for (; i < args.length && args[i].startsWith('--'); i++) {
-    const a = args[i].slice(2);
-    const eq = a.indexOf('=');
-    const name = eq >= 0 ? a.slice(0, eq) : a;
-    if (GLOBAL_VALUE.has(name)) {
-      const v = eq >= 0 ? a.slice(eq + 1) : args[++i];
-      if (v === undefined) return undefined;
-      argv[name] = v;
-    } else if (GLOBAL_BOOL.has(name) && eq < 0) argv[name] = true;
-    else return undefined;
-  }
-  if (argv['log-format'] !== 'text' && argv['log-format'] !== 'json') return undefined;
+  const globals = parseGlobals(args);
+  if (!globals) return undefined;
+  const { argv } = globals;
+  let i = globals.next;
   const cmd = args[i++];
   const spec = cmd ? SPECS[cmd] : undefined;
   if (!spec) return undefined;
