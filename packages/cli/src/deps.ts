@@ -61,6 +61,7 @@ export interface CgroupManager {
   set(resources: Record<string, unknown>): void;
   destroy(): Promise<void>;
   paths(): Record<string, string>;
+  createdParents?(): string[];
   killAll?(signal: number): Promise<void>;
   freeze?(): Promise<void>;
   thaw?(): Promise<void>;

@@ -28,6 +28,8 @@ export interface SavedState {
   annotations?: Record<string, string>;
   /** Absolute cgroup directories per controller (@oci/cgroups Manager.paths()). */
   cgroupPaths: Record<string, string>;
+  /** Parent directories created for a nested cgroupsPath (Manager.createdParents()), removed at delete. */
+  cgroupCreated?: string[];
   /** Hooks the CLI runs after create: poststart (start) and poststop (delete). */
   hooks: { poststart?: HookSpec[]; poststop?: HookSpec[] };
   /** Whether the init has a new pid namespace (kill --all falls back to killing pid 1). */

@@ -255,6 +255,16 @@ if (why) {
     t.match(r.stdout, /\n67108864\n42\n1\nexample\.test\n$/, 'memory limit, pids limit, sysctl, domainname');
   });
 
+  t.test('a nested cgroupsPath: the container is placed there, and delete removes the parents create made', async (t) => {
+    const top = `oci-ts-test-nested-${process.pid}-${uniqueId()}`;
+    const r = sh('cat /proc/self/cgroup', (c) => { c.linux.cgroupsPath = `/${top}/mid/leaf`; });
+    t.equal(r.status, 0, r.stderr);
+    t.match(r.stdout, new RegExp(`:pids:/${top}/mid/leaf\n`), 'inside, the container sees itself in the nested cgroup');
+    for (const ctrl of ['pids', 'memory', 'devices', 'freezer']) {
+      t.notOk(fs.existsSync(`/sys/fs/cgroup/${ctrl}/${top}`), `no ${ctrl} parent left after run deleted the container`);
+    }
+  });
+
   t.test('--no-pivot runs in the rootfs too', async (t) => {
     const r = sh('ls /bin/busybox && echo pid=$$', () => {}, ['--no-pivot']);
     t.equal(r.status, 0, r.stderr);

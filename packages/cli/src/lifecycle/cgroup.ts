@@ -14,11 +14,12 @@ export function needsCgroups(spec: Spec): boolean {
 }
 
 /** Removes the container's cgroup directories (ours only: the saved paths). */
-export async function destroyCgroups(paths: Record<string, string>): Promise<void> {
+export async function destroyCgroups(paths: Record<string, string>, created: string[] = []): Promise<void> {
   if (!paths || Object.keys(paths).length === 0) return;
-  const load = await optionalFn<(p: Record<string, string>) => CgroupManager>('@oci/cgroups', 'loadManager');
+  const load = await optionalFn<(p: Record<string, string>, o: { created: string[] }) => CgroupManager>('@oci/cgroups', 'loadManager');
   if (load) {
-    try { await load(paths).destroy(); return; } catch { /* fall back to rmdir below */ }
+    // `created`: the parents create made for a nested cgroupsPath, so they go too.
+    try { await load(paths, { created }).destroy(); return; } catch { /* fall back to rmdir below */ }
   }
   // rmdir(2) on a cgroup directory removes it once it has no tasks; retry briefly while the last task exits.
   for (const dir of new Set(Object.values(paths))) {

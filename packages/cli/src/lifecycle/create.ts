@@ -221,6 +221,7 @@ export async function create(o: CreateOptions): Promise<Created> {
           manager.apply(pid);
           manager.set(cgroupResources(spec) ?? {});
           state.cgroupPaths = manager.paths();
+          state.cgroupCreated = manager.createdParents?.() ?? [];
         }
         store.write(id, state);
         return ociState(state, 'creating');
