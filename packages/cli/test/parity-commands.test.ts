@@ -37,6 +37,10 @@ if (why) {
   const ids: string[] = [];
   // A counter in the container's /dev/shm (tmpfs), read from the host through /proc/<init>/root.
   const COUNTER = 'i=0; while :; do i=$((i+1)); echo $i > /dev/shm/c; usleep 20000; done';
+  // An init that never forks, for tests that fill the pids or memory limit:
+  // busybox sh exits when a fork fails, so the COUNTER loop would die (and the
+  // container stop) if its usleep fork landed while the limit is full.
+  const idle = (c: any) => { c.process.args = ['sleep', '1000000']; };
   const container = (t: Test, patch: (c: any) => void = () => {}) => {
     const id = uniqueId('pc');
     const b = makeBundle(path.join(dir, `b${++n}`), (c) => { c.process.args = ['sh', '-c', COUNTER]; patch(c); });
@@ -116,13 +120,13 @@ if (why) {
   });
 
   t.test('update: limits applied live and visible inside the container', async (t) => {
-    const { id } = container(t);
+    const { id } = container(t, idle);
     const r = oci('update', '--memory', '48m', '--memory-swap', '64m', '--pids-limit', '6', '--cpu-quota', '20000', '--cpu-period', '100000', '--cpu-share', '512', '--cpuset-cpus', '0', id);
     t.equal(r.status, 0, r.stderr);
     const inside = oci('exec', id, 'sh', '-c', 'cd /sys/fs/cgroup; cat memory/memory.limit_in_bytes memory/memory.memsw.limit_in_bytes pids/pids.max cpu/cpu.cfs_quota_us cpu/cpu.cfs_period_us cpu/cpu.shares cpuset/cpuset.cpus');
     t.equal(inside.status, 0, inside.stderr);
     t.equal(inside.stdout, `${48 << 20}\n${64 << 20}\n6\n20000\n100000\n512\n0\n`);
-    // The pids limit as behaviour: init, its usleep and this shell leave room for 3 more; busybox sh stops at the failing fork.
+    // The pids limit as behaviour: init and this shell leave room for 4 more; busybox sh stops at the failing fork.
     const fork = oci('exec', id, 'sh', '-c', 'for i in 1 2 3 4 5 6 7 8; do sleep 5 & done; echo all-forked');
     t.not(fork.status, 0);
     t.match(fork.stderr, /can't fork/, 'fork fails at pids.max');
@@ -161,7 +165,7 @@ if (why) {
   });
 
   t.test('events streams stats every --interval and reports an OOM kill as it happens', async (t) => {
-    const { id } = container(t, (c) => { c.linux.resources = { ...c.linux.resources, memory: { limit: 16 << 20, swap: 16 << 20 } }; });
+    const { id } = container(t, (c) => { idle(c); c.linux.resources = { ...c.linux.resources, memory: { limit: 16 << 20, swap: 16 << 20 } }; });
     const ev = spawn(process.execPath, [bin, '--root', root, 'events', '--interval', '200ms', id], { stdio: ['ignore', 'pipe', 'inherit'] });
     const events: any[] = [];
     let buf = '';
