@@ -13,6 +13,20 @@ export PATH
 say() { $BB echo "oci-ts-guest: $*"; }
 die() { say "FATAL: $*"; $BB sync; $BB reboot -f; }
 
+# The initramfs itself is the rootfs mount, which pivot_root(2) refuses
+# ("EINVAL: the current root is on the rootfs", pivot_root(2)), so runtimes
+# fail in it the way they do on no real machine. Copy it onto a tmpfs and
+# switch_root there first, as an initramfs does before handing over to the
+# real root; /init runs again with the argument `switched`.
+if [ "$1" != switched ]; then
+  $BB mkdir -p /.newroot
+  $BB mount -t tmpfs -o mode=0755 root /.newroot || die "cannot mount the new root"
+  for f in /* /.guest; do
+    [ "$f" = /.newroot ] || $BB cp -a "$f" /.newroot/ || die "cannot copy $f to the new root"
+  done
+  exec $BB switch_root /.newroot /init switched
+fi
+
 $BB mount -t proc -o nosuid,nodev,noexec proc /proc
 $BB mount -t sysfs -o nosuid,nodev,noexec sysfs /sys
 # oci_ts_guest.trace=1 on the kernel command line (OCI_TS_GUEST_APPEND)
