@@ -1,8 +1,8 @@
 /**
  * Fast path (design.md "Keep the fast path open") for the commands container
- * managers call on running containers: exec, pause, resume, ps, events,
- * update, features. Loading yargs costs ~55 ms here, more than the command
- * itself. Anything not fully understood returns undefined and goes to yargs,
+ * managers call: create, run, exec, pause, resume, ps, events, update,
+ * features (and spec, version). Loading yargs costs 30-55 ms here, more than
+ * most commands themselves. Anything not fully understood returns undefined and goes to yargs,
  * which stays the reference for syntax, help and usage errors. The result
  * has the shape yargs gives (same keys and defaults).
  */
@@ -20,7 +20,22 @@ interface CommandSpec {
 }
 
 const str = (names: string[]) => Object.fromEntries(names.map((n) => [n, n]));
+const CREATE: CommandSpec = {
+  bool: { 'no-pivot': 'no-pivot', 'no-new-keyring': 'no-new-keyring' },
+  value: { bundle: 'bundle', b: 'bundle', 'console-socket': 'console-socket', 'pid-file': 'pid-file', 'preserve-fds': 'preserve-fds' },
+  defaults: { bundle: '', 'console-socket': '', 'pid-file': '', 'no-pivot': false, 'no-new-keyring': false, 'preserve-fds': 0 },
+  rest: 'none',
+  id: true,
+};
 const SPECS: Record<string, CommandSpec> = {
+  create: CREATE,
+  run: {
+    ...CREATE,
+    bool: { ...CREATE.bool, detach: 'detach', d: 'detach', keep: 'keep' },
+    defaults: { ...CREATE.defaults, detach: false, keep: false },
+  },
+  spec: { bool: { rootless: 'rootless' }, value: { bundle: 'bundle', b: 'bundle' }, defaults: { bundle: '', rootless: false }, rest: 'none', id: false },
+  version: { bool: {}, value: {}, defaults: {}, rest: 'none', id: false },
   pause: { bool: {}, value: {}, defaults: {}, rest: 'none', id: true },
   resume: { bool: {}, value: {}, defaults: {}, rest: 'none', id: true },
   features: { bool: {}, value: {}, defaults: {}, rest: 'none', id: false },
@@ -40,6 +55,11 @@ const SPECS: Record<string, CommandSpec> = {
 };
 
 export function parityFastParse(args: string[]): Record<string, any> | undefined {
+  // `oci-ts --version` / `-v` alone (what `runc --version` callers probe with).
+  if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
+    const g = parseGlobals([]);
+    return g && { ...g.argv, version: true, v: true };
+  }
   const globals = parseGlobals(args);
   if (!globals) return undefined;
   const { argv } = globals;
@@ -50,6 +70,7 @@ export function parityFastParse(args: string[]): Record<string, any> | undefined
   Object.assign(argv, structuredClone(spec.defaults));
   argv._ = [cmd];
   const pos: string[] = [];
+  const seen = new Set<string>();
   let rest: string[] = [];
   for (; i < args.length; i++) {
     const a = args[i];
@@ -61,10 +82,15 @@ export function parityFastParse(args: string[]): Record<string, any> | undefined
       if (a.startsWith('--') !== (name.length > 1)) return undefined; // -long or --x: leave to yargs
       const b = spec.bool[name];
       const v = spec.value[name] ?? spec.array?.[name];
+      // A flag given twice: yargs makes an array of it (or complains); leave that to yargs.
+      const key = b ?? v;
+      if (key && !spec.array?.[name]) { if (seen.has(key)) return undefined; seen.add(key); }
       if (b && eq < 0) { argv[b] = true; continue; }
       if (!v) return undefined;
       const val = eq >= 0 ? body.slice(eq + 1) : args[++i];
       if (val === undefined) return undefined;
+      // `--pid-file --x`: yargs may read the next word as a flag; let it decide.
+      if (eq < 0 && /^-[^\d]/.test(val)) return undefined;
       if (spec.array?.[name]) argv[v].push(v === 'additional-gids' ? Number(val) : val);
       else argv[v] = v === 'preserve-fds' ? Number(val) : val;
       if (typeof argv[v] === 'number' && Number.isNaN(argv[v])) return undefined;
