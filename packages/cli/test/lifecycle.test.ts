@@ -75,6 +75,25 @@ if (why) {
     t.match(r.stdout, /\/dev\/fuse a:e5 600/, 'linux.devices node (10:229 in hex)');
   });
 
+  t.test('a linux.devices node is usable only with a linux.resources.devices allow rule (as runc)', async (t) => {
+    const fuse = { path: '/dev/fuse', type: 'c', major: 10, minor: 229, fileMode: 0o666 };
+    const denied = sh(': < /dev/fuse && echo opened', (c) => { c.linux.devices = [fuse]; });
+    t.match(denied.stderr, /Operation not permitted/, 'the device cgroup refuses the open');
+    t.notMatch(denied.stdout, /opened/);
+    const allowed = sh(': < /dev/fuse && echo opened', (c) => {
+      c.linux.devices = [fuse];
+      c.linux.resources.devices.push({ allow: true, type: 'c', major: 10, minor: 229, access: 'rw' });
+    });
+    t.match(allowed.stdout, /opened/, allowed.stderr);
+    // A redefined default path loses its default rule: /dev/null as 1:5 (zero) is still allowed via 1:5's rule,
+    // but 1:3 is no longer allowed anywhere else: a second node for it is refused.
+    const redefined = sh('echo x > /dev/null && echo null-ok; echo x > /dev/null3 && echo null3-ok', (c) => {
+      c.linux.devices = [{ path: '/dev/null', type: 'c', major: 1, minor: 5, fileMode: 0o666 }, { path: '/dev/null3', type: 'c', major: 1, minor: 3, fileMode: 0o666 }];
+    });
+    t.match(redefined.stdout, /null-ok/);
+    t.notMatch(redefined.stdout, /null3-ok/, 'the default 1:3 rule went with the redefined /dev/null');
+  });
+
   t.test('capabilities, no_new_privs, rlimits, user, groups, umask, cwd, env', async (t) => {
     const r = sh('grep -E "^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs|Uid|Gid|Groups):" /proc/self/status; ulimit -Sn; ulimit -Hn; umask; pwd; echo "FOO=$FOO"', (c) => {
       c.process.user = { uid: 1000, gid: 1001, additionalGids: [5, 6], umask: 0o027 };

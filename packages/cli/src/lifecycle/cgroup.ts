@@ -49,30 +49,36 @@ export function cgroupPids(paths: Record<string, string>): number[] {
 type DeviceRule = { allow: boolean; type?: string; major?: number; minor?: number; access?: string };
 
 /**
- * The device rules the cgroup gets: the config's own, then (like runc's
- * specconv AllowedDevices) mknod of anything, the default devices, the ptys,
- * /dev/net/tun and every linux.devices entry. Without these the executor could
- * not create /dev/null under the default config's "deny all".
+ * The device rules the cgroup gets: the config's own, then runc's default
+ * allow list (specconv AllowedDevices): mknod of anything, the default
+ * devices, the ptys and /dev/net/tun. Without these the executor could not
+ * create /dev/null under the default config's "deny all".
+ *
+ * linux.devices entries get NO allow rule of their own: as in runc, a node
+ * the config creates is usable only when linux.resources.devices allows it
+ * (podman, Docker and containerd add that rule themselves). And, as runc's
+ * createDevices does, a default device whose path linux.devices redefines
+ * loses its default rule: the config's node takes its place.
  */
+const DEFAULT_RULES: Array<DeviceRule & { path?: string }> = [
+  { allow: true, type: 'c', access: 'm' },
+  { allow: true, type: 'b', access: 'm' },
+  { path: '/dev/null', allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' },
+  { path: '/dev/random', allow: true, type: 'c', major: 1, minor: 8, access: 'rwm' },
+  { path: '/dev/full', allow: true, type: 'c', major: 1, minor: 7, access: 'rwm' },
+  { path: '/dev/tty', allow: true, type: 'c', major: 5, minor: 0, access: 'rwm' },
+  { path: '/dev/zero', allow: true, type: 'c', major: 1, minor: 5, access: 'rwm' },
+  { path: '/dev/urandom', allow: true, type: 'c', major: 1, minor: 9, access: 'rwm' },
+  { allow: true, type: 'c', major: 136, access: 'rwm' },
+  { allow: true, type: 'c', major: 5, minor: 2, access: 'rwm' },
+  { allow: true, type: 'c', major: 10, minor: 200, access: 'rwm' },
+];
+
 export function cgroupResources(spec: Spec): Record<string, unknown> | undefined {
   const r = spec.linux?.resources as Record<string, unknown> | undefined;
   if (!r) return r;
+  const redefined = new Set((spec.linux?.devices ?? []).map((d) => d.path));
   const rules: DeviceRule[] = [...((r.devices as DeviceRule[] | undefined) ?? [])];
-  rules.push(
-    { allow: true, type: 'c', access: 'm' },
-    { allow: true, type: 'b', access: 'm' },
-    { allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' },
-    { allow: true, type: 'c', major: 1, minor: 8, access: 'rwm' },
-    { allow: true, type: 'c', major: 1, minor: 7, access: 'rwm' },
-    { allow: true, type: 'c', major: 5, minor: 0, access: 'rwm' },
-    { allow: true, type: 'c', major: 1, minor: 5, access: 'rwm' },
-    { allow: true, type: 'c', major: 1, minor: 9, access: 'rwm' },
-    { allow: true, type: 'c', major: 136, access: 'rwm' },
-    { allow: true, type: 'c', major: 5, minor: 2, access: 'rwm' },
-    { allow: true, type: 'c', major: 10, minor: 200, access: 'rwm' },
-  );
-  for (const d of spec.linux?.devices ?? []) {
-    if (d.type === 'c' || d.type === 'b') rules.push({ allow: true, type: d.type, major: d.major, minor: d.minor, access: 'rwm' });
-  }
+  for (const { path, ...rule } of DEFAULT_RULES) if (!path || !redefined.has(path)) rules.push(rule);
   return { ...r, devices: rules };
 }
