@@ -75,7 +75,7 @@ if (why) {
       };
     });
     const files = ['memory.max', 'memory.swap.max', 'memory.low', 'memory.high', 'cpu.max', 'cpu.weight', 'cpuset.cpus', 'cpuset.mems', 'pids.max', 'hugetlb.2MB.max'];
-    const inside = oci('exec', id, 'sh', '-c', `cd /sys/fs/cgroup && cat ${files.join(' ')} && cat /proc/self/status`);
+    const inside = oci('exec', id, 'sh', '-c', `cd /sys/fs/cgroup && cat ${files.join(' ')} && cat /proc/self/status /proc/self/mountinfo`);
     t.equal(inside.status, 0, inside.stderr);
     const lines = inside.stdout.split('\n');
     t.same(lines.slice(0, files.length), [
@@ -91,6 +91,7 @@ if (why) {
       String(2 << 20),
     ], files.join(', '));
     t.match(inside.stdout, /^Cpus_allowed_list:\s+0$/m, 'the container\'s processes are pinned to cpu 0');
+    t.match(inside.stdout, /^\S+ \S+ \S+ \S+ \/sys\/fs\/cgroup ro,[^ ]* .* - cgroup2 /m, 'a read-only cgroup2 at /sys/fs/cgroup');
     if (disk) {
       t.match(fs.readFileSync(path.join(cgroupDir(pid), 'io.max'), 'utf8'), new RegExp(`^${disk} rbps=max wbps=${1 << 20} riops=max wiops=max$`, 'm'), 'io.max of the scratch disk');
     }
