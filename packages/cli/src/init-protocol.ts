@@ -112,7 +112,10 @@ export async function runProtocol(ch: SyncChannel, h: ProtocolHandlers, onPid?: 
       case 'pid':
         initPid = msg.pid;
         onPid?.(initPid);
-        await reply(ch, 'pid', () => h.pid(msg.pid), true);
+        // processPid: the host pid of the process the init runs (the
+        // container's init on create, the new process on exec), which a
+        // seccomp agent gets as ContainerProcessState.pid.
+        await reply(ch, 'pid', () => h.pid(msg.pid), { processPid: msg.pid });
         break;
       case 'createRuntime':
         await reply(ch, 'createRuntime', () => h.createRuntime());
@@ -127,7 +130,7 @@ export async function runProtocol(ch: SyncChannel, h: ProtocolHandlers, onPid?: 
   }
 }
 
-async function reply(ch: SyncChannel, step: string, fn: () => unknown, withState = false): Promise<void> {
+async function reply(ch: SyncChannel, step: string, fn: () => unknown, withState?: { processPid: number }): Promise<void> {
   let result: unknown;
   try {
     result = await fn();
@@ -137,5 +140,5 @@ async function reply(ch: SyncChannel, step: string, fn: () => unknown, withState
     const errno = (e as { errno?: number }).errno;
     throw new InitError(step, (e as Error).message, { cause: e, errno: typeof errno === 'number' ? Math.abs(errno) : undefined });
   }
-  ch.send(withState ? { type: 'ok', state: result } : { type: 'ok' });
+  ch.send(withState ? { type: 'ok', state: result, ...withState } : { type: 'ok' });
 }

@@ -214,7 +214,10 @@ t.test('seccomp: compiled bytes go in the program; no compiler means no containe
   const bpf = new Uint8Array([6, 0, 0, 0, 0, 0, 0xff, 0x7f]); // ret ALLOW
   const p = compile(s, { seccompCompiler: () => ({ bpf, instructions: 1, flags: 2, listener: false }) });
   t.same(p.process.seccomp, { bpf: Buffer.from(bpf).toString('base64'), flags: 2, notify: false });
-  throwsAt(t, () => compile(s, { seccompCompiler: () => ({ bpf, instructions: 1, flags: 0, listener: true }) }), '/linux/seccomp', 'EUNSUPPORTED');
+  const notify = () => ({ bpf, instructions: 1, flags: 8, listener: true });
+  throwsAt(t, () => compile(s, { seccompCompiler: notify }), '/linux/seccomp/listenerPath', 'EINVALIDCONFIG');
+  s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', listenerPath: '/run/agent.sock', listenerMetadata: 'm' };
+  t.same(compile(s, { seccompCompiler: notify }).process.seccomp, { bpf: Buffer.from(bpf).toString('base64'), flags: 8, notify: true, listenerPath: '/run/agent.sock', listenerMetadata: 'm' }, 'a listener: loaded before start, with the agent\'s path and metadata');
   const failing = () => { throw Object.assign(new Error('unknown syscall "nope"'), { code: 'EUNKNOWNSYSCALL' }); };
   throwsAt(t, () => compile(s, { seccompCompiler: failing }), '/linux/seccomp');
   t.end();

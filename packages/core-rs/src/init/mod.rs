@@ -164,6 +164,7 @@ fn run(init: &mut Init, prog_fd: RawFd, console: Option<RawFd>, npres: u32) -> R
     return Err(InitError::new("pid", format!("unexpected reply from parent: {reply}")));
   }
   let state = reply.get("state").map(|s| s.to_string()).unwrap_or_else(|| "{}".into());
+  let process_pid = reply.get("processPid").and_then(Value::as_i64);
 
   namespaces::enter_cgroup(init, &nss)?;
   init.at("setsid")?;
@@ -287,7 +288,7 @@ fn run(init: &mut Init, prog_fd: RawFd, console: Option<RawFd>, npres: u32) -> R
   let seccomp_late = pr.seccomp.as_ref().is_some_and(|s| pr.no_new_privileges && !s.notify);
   if let Some(s) = pr.seccomp.as_ref().filter(|_| !seccomp_late) {
     init.at("seccomp")?;
-    seccomp::load(s, agent, &state)?;
+    seccomp::load(s, agent, &state, process_pid)?;
   }
   if let Some(caps) = &pr.capabilities {
     init.at("bounding")?;
@@ -330,7 +331,7 @@ fn run(init: &mut Init, prog_fd: RawFd, console: Option<RawFd>, npres: u32) -> R
   hooks::run("startContainerHooks", &p.start_container_hooks, &state)?;
   if let Some(s) = pr.seccomp.as_ref().filter(|_| seccomp_late) {
     init.at("seccomp")?;
-    seccomp::load(s, agent, &state)?;
+    seccomp::load(s, agent, &state, process_pid)?;
   }
   init.at("exec")?;
   crate::sys::close_range(3 + npres, u32::MAX, crate::sys::CLOSE_RANGE_CLOEXEC).ctx("exec", "close_range")?;

@@ -62,8 +62,10 @@ pub fn connect_listener(op: &SeccompOp) -> Result<Option<RawFd>> {
 }
 
 /// Load the filter; with a listener, send its fd to the agent with the
-/// container process state (runc's ContainerProcessState).
-pub fn load(op: &SeccompOp, agent: Option<RawFd>, state: &str) -> Result<()> {
+/// container process state (runtime-spec config-linux.md#seccomp, runc's
+/// ContainerProcessState): `pid` is the process the filter is for (the
+/// parent's processPid: on exec, the new process, not the container's init).
+pub fn load(op: &SeccompOp, agent: Option<RawFd>, state: &str, process_pid: Option<i64>) -> Result<()> {
   let bpf = b64(&op.bpf).ok_or_else(|| InitError::new("seccomp", "seccomp.bpf is not base64"))?;
   if bpf.is_empty() || bpf.len() % 8 != 0 || bpf.len() / 8 > u16::MAX as usize {
     return Err(InitError::new("seccomp", format!("seccomp.bpf has {} bytes: not a whole number of instructions", bpf.len())));
@@ -83,7 +85,7 @@ pub fn load(op: &SeccompOp, agent: Option<RawFd>, state: &str) -> Result<()> {
     let msg = serde_json::json!({
       "ociVersion": state.get("ociVersion").cloned().unwrap_or(serde_json::Value::from("1.2.0")),
       "fds": ["seccompFd"],
-      "pid": state.get("pid").cloned().unwrap_or(serde_json::Value::from(0)),
+      "pid": process_pid.map(serde_json::Value::from).or_else(|| state.get("pid").cloned()).unwrap_or(serde_json::Value::from(0)),
       "metadata": op.listener_metadata.clone().unwrap_or_default(),
       "state": state,
     });
