@@ -97,11 +97,19 @@ export async function removeCgroup(dir: string, timeoutMs = 5000): Promise<void>
 export function mkdirTracked(dir: string): string[] {
   const missing: string[] = [];
   for (let d = dir; !fs.existsSync(d); d = path.dirname(d)) missing.unshift(d);
-  for (const d of missing) {
+  for (const [i, d] of missing.entries()) {
     try {
       fs.mkdirSync(d);
     } catch (err) {
       if (sysCodeOf(err) === 'EEXIST') continue;
+      // Leave nothing behind: the caller never learns of the levels made.
+      for (const m of missing.slice(0, i).reverse()) {
+        try {
+          fs.rmdirSync(m);
+        } catch {
+          // in use meanwhile
+        }
+      }
       throw new CgroupError('EMKDIR', `cgroups: mkdir ${d}: ${reasonOf(err)}`, { errno: errnoOf(err), syscall: 'mkdir', file: d, cause: err });
     }
   }

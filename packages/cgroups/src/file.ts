@@ -60,7 +60,10 @@ export function writeFile(dir: string, file: string, value: string, resource: st
     // cgroupfs but keeps a plain-file tree (tests, fakes) holding one value.
     // libuv opens every fd O_CLOEXEC, so none leaks into a container.
     fd = fs.openSync(p, fs.constants.O_WRONLY | fs.constants.O_TRUNC);
-    fs.writeSync(fd, value);
+    // An empty value (cpuset.cpus "" = inherit, restored by a rollback) is
+    // written as a newline: a zero-length write(2) never reaches the
+    // cgroup's handler, and the kernel strips the newline (seen on 6.1).
+    fs.writeSync(fd, value === '' ? '\n' : value);
     observer?.(p, value);
   } catch (err) {
     const code = sysCodeOf(err) === 'ENOENT' && fd === undefined ? 'ENOTSUPPORTED' : 'EWRITE';

@@ -92,3 +92,29 @@ export async function eventually(fn: () => boolean, tries = 500, ms = 20): Promi
   }
   return fn();
 }
+
+/** A field of /proc/<pid>/status (proc(5)), e.g. Cpus_allowed_list. */
+export function procStatus(pid: number, key: string): string | undefined {
+  const m = new RegExp(`^${key}:\\s*(.*)$`, 'm').exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m?.[1].trim();
+}
+
+/** The guest's scratch disk /dev/vda (tools/guest run-in-guest --disk) as major:minor, if present. */
+export function scratchDisk(): { major: number; minor: number; path: string } | undefined {
+  try {
+    const [major, minor] = fs.readFileSync('/sys/block/vda/dev', 'utf8').trim().split(':').map(Number);
+    return fs.existsSync('/dev/vda') ? { major, minor, path: '/dev/vda' } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** True on a pure cgroup v2 host (the guest): /sys/fs/cgroup is cgroup2 and has controllers. */
+export function pureV2(): boolean {
+  const CGROUP2_SUPER_MAGIC = 0x63677270;
+  try {
+    return isRoot() && fs.statfsSync(CGROUP_ROOT).type === CGROUP2_SUPER_MAGIC;
+  } catch {
+    return false;
+  }
+}

@@ -101,7 +101,9 @@ export class V1Manager implements Manager {
       if (unified.wants(resources)) {
         const dir = this.p[''];
         if (!dir) throw new CgroupError('ENOTSUPPORTED', 'cgroups: unified: cgroup v2 resources need a cgroup2 hierarchy, and this host has only v1', { resource: 'unified' });
-        unified.set(dir, resources, j);
+        unified.set(dir, resources, j, (msg) => {
+          if (!this.warnings.includes(msg)) this.warnings.push(msg);
+        });
       }
     });
   }

@@ -3,7 +3,7 @@
  * "$QUOTA $PERIOD", cpu.max.burst, cpu.idle. Realtime has no v2 interface.
  */
 import type { V2Group } from './group.ts';
-import { readOptional } from '../file.ts';
+import { readOptional, writeFile } from '../file.ts';
 import { CgroupError } from '../errors.ts';
 import { isSet, sharesToWeight } from '../convert.ts';
 import type { Int64 } from '../types.ts';
@@ -21,16 +21,33 @@ export const cpu: V2Group = {
   name: 'cpu',
   controller: 'cpu',
   wants: (r) => r.cpu !== undefined && [r.cpu.shares, r.cpu.quota, r.cpu.period, r.cpu.burst, r.cpu.idle, r.cpu.realtimePeriod, r.cpu.realtimeRuntime].some((v) => v !== undefined && v !== null),
-  set(dir, r, j) {
+  set(dir, r, j, warn) {
     const c = r.cpu;
     if (!c) return;
     if (c.realtimePeriod || c.realtimeRuntime) {
       throw new CgroupError('ENOTSUPPORTED', 'cgroups: cpu.realtimeRuntime/realtimePeriod: realtime scheduling has no cgroup v2 interface', { resource: 'cpu.realtimeRuntime', value: String(c.realtimeRuntime ?? c.realtimePeriod) });
     }
-    if (c.idle !== undefined && c.idle !== null) j.write(dir, 'cpu.idle', String(c.idle), 'cpu.idle');
+    if (c.shares && (c.shares < 2 || c.shares > 262144)) throw new CgroupError('EINVALID', `cgroups: cpu.shares: ${c.shares} is not in 2..262144`, { resource: 'cpu.shares', value: String(c.shares) });
+    if (c.idle !== undefined && c.idle !== null) {
+      // The kernel resets the weight when cpu.idle changes (idle: the
+      // minimum, SCHED_IDLE's; back to 0: the default 100; sched_group_set_idle
+      // in kernel/sched/fair.c), so undoing idle must restore the weight too.
+      const oldIdle = readOptional(dir, 'cpu.idle');
+      const oldWeight = readOptional(dir, 'cpu.weight');
+      j.write(dir, 'cpu.idle', String(c.idle), 'cpu.idle', { undo: false });
+      if (oldIdle !== undefined && oldIdle !== String(c.idle)) {
+        j.onRollback(() => {
+          writeFile(dir, 'cpu.idle', oldIdle, 'cpu.idle');
+          if (oldIdle === '0' && oldWeight !== undefined) writeFile(dir, 'cpu.weight', oldWeight, 'cpu.shares');
+        });
+      }
+    }
     if (c.shares) {
-      if (c.shares < 2 || c.shares > 262144) throw new CgroupError('EINVALID', `cgroups: cpu.shares: ${c.shares} is not in 2..262144`, { resource: 'cpu.shares', value: String(c.shares) });
-      j.write(dir, 'cpu.weight', String(sharesToWeight(c.shares)), 'cpu.shares');
+      const idle = c.idle ?? Number(readOptional(dir, 'cpu.idle') ?? '0');
+      // An idle group has no weight of its own: writing cpu.weight is EINVAL
+      // (sched_group_set_shares), so shares are skipped with a warning.
+      if (Number(idle) !== 0) warn(`cgroups: cpu.shares ${c.shares} is ignored: the cgroup is idle (cpu.idle 1) and has the minimum weight`);
+      else j.write(dir, 'cpu.weight', String(sharesToWeight(c.shares)), 'cpu.shares');
     }
     let burstPending = false;
     if (c.burst !== undefined && c.burst !== null) {

@@ -8,6 +8,7 @@ export interface V2Group {
   /** The controller that must be enabled in the parent's subtree_control. */
   readonly controller?: string;
   wants(r: LinuxResources): boolean;
-  set(dir: string, r: LinuxResources, j: Journal): void;
+  /** `warn` records a resource the host ignores (Manager.warnings). */
+  set(dir: string, r: LinuxResources, j: Journal, warn: (msg: string) => void): void;
   stats?(dir: string, s: Stats): void;
 }

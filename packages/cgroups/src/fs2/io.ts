@@ -33,7 +33,7 @@ export const io: V2Group = {
   name: 'io',
   controller: 'io',
   wants: (r) => r.blockIO !== undefined,
-  set(dir, r, j) {
+  set(dir, r, j, warn) {
     const b = r.blockIO;
     if (!b) return;
     const bfq = exists(dir, 'io.bfq.weight');
@@ -44,8 +44,20 @@ export const io: V2Group = {
     if (b.leafWeight) throw new CgroupError('ENOTSUPPORTED', 'cgroups: blockIO.leafWeight has no cgroup v2 file', { resource: 'blockIO.leafWeight', value: String(b.leafWeight) });
     for (const wd of b.weightDevice ?? []) {
       if (!wd.weight) continue;
-      if (bfq) j.write(dir, 'io.bfq.weight', `${wd.major}:${wd.minor} ${wd.weight}`, 'blockIO.weightDevice', { undo: false });
-      else j.write(dir, 'io.weight', `${wd.major}:${wd.minor} ${blkioWeightToIoWeight(wd.weight)}`, 'blockIO.weightDevice', { undo: false });
+      if (bfq) {
+        j.write(dir, 'io.bfq.weight', `${wd.major}:${wd.minor} ${wd.weight}`, 'blockIO.weightDevice', { undo: false });
+        continue;
+      }
+      try {
+        j.write(dir, 'io.weight', `${wd.major}:${wd.minor} ${blkioWeightToIoWeight(wd.weight)}`, 'blockIO.weightDevice', { undo: false });
+      } catch (err) {
+        // A per-device io.weight needs io.cost enabled on that device (root's
+        // io.cost.qos; cgroup-v2.rst "IO Interface Files"), else EOPNOTSUPP.
+        // runc writes per-device weights only through BFQ and ignores them
+        // otherwise, so a config runc accepts is not refused: a warning.
+        if ((err as CgroupError).errno !== 95) throw err;
+        warn(`cgroups: blockIO.weightDevice ${wd.major}:${wd.minor}: the device has no weight-based IO control (no BFQ, io.cost not enabled); ignored`);
+      }
     }
     for (const line of ioMaxLines(b)) j.write(dir, 'io.max', line, 'blockIO.throttle', { undo: false });
   },

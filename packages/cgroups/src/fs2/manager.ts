@@ -52,7 +52,13 @@ export class V2Manager implements Manager {
     return fs.existsSync(this.dir);
   }
 
-  /** Enables controllers down to the parent of our cgroup (leaf keeps none: "no internal processes"). */
+  /**
+   * Enables controllers in every ancestor of our cgroup from the mountpoint
+   * down (the leaf keeps none: "no internal processes", cgroup-v2.rst). Runs
+   * after the directories exist: a parent made for a nested cgroupsPath
+   * must get them too, or the leaf would have no controllers (runc fs2
+   * CreateCgroupPath enables each level right after its mkdir).
+   */
   private enableControllers(): void {
     const root = this.enableFrom;
     if (!root || !this.dir.startsWith(root + '/')) return;
@@ -85,8 +91,8 @@ export class V2Manager implements Manager {
   apply(pid: number): void {
     let made: string[] = [];
     try {
-      this.enableControllers();
       made = mkdirTracked(this.dir);
+      this.enableControllers();
       if (pid > 0) writeFile(this.dir, 'cgroup.procs', String(pid), 'cgroup.procs');
     } catch (err) {
       for (const d of made.reverse()) {
@@ -120,7 +126,9 @@ export class V2Manager implements Manager {
         if (g.controller && avail && !avail.has(g.controller)) {
           throw new CgroupError('ENOTSUPPORTED', `cgroups: ${g.name}: the ${g.controller} controller is not enabled for ${this.dir} (cgroup.controllers: "${controllers}")`, { resource: g.name, file: path.join(this.dir, 'cgroup.controllers') });
         }
-        g.set(this.dir, resources, j);
+        g.set(this.dir, resources, j, (msg) => {
+          if (!this.warnings.includes(msg)) this.warnings.push(msg);
+        });
       }
     });
   }

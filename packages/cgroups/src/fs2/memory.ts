@@ -42,8 +42,14 @@ export const memory: V2Group = {
     s.memory.usage = { usage, max: parseUint(readOptional(dir, 'memory.peak') ?? '0'), limit: parseUint(readOptional(dir, 'memory.max') ?? 'max'), failcnt: events.max ?? 0 };
     const swapCur = readOptional(dir, 'memory.swap.current');
     if (swapCur !== undefined) {
-      // runc reports swap as memory+swap, as v1's memsw did.
-      s.memory.swap = { usage: parseUint(swapCur) + usage, max: parseUint(readOptional(dir, 'memory.swap.peak') ?? '0'), limit: parseUint(readOptional(dir, 'memory.swap.max') ?? 'max'), failcnt: 0 };
+      // runc reports swap as memory+swap, as v1's memsw did: usage and, when
+      // both are limited, the limit (opencontainers/cgroups fs2 statMemory).
+      // memory.swap.events "fail" counts failed swap allocations.
+      const swapMax = parseUint(readOptional(dir, 'memory.swap.max') ?? 'max');
+      const memMax = s.memory.usage.limit;
+      const limit = swapMax === Number.MAX_SAFE_INTEGER || memMax === Number.MAX_SAFE_INTEGER ? Number.MAX_SAFE_INTEGER : swapMax + memMax;
+      const swapEvents = parseKeyValues(readOptional(dir, 'memory.swap.events') ?? '');
+      s.memory.swap = { usage: parseUint(swapCur) + usage, max: parseUint(readOptional(dir, 'memory.swap.peak') ?? '0'), limit, failcnt: swapEvents.fail ?? 0 };
     }
     s.oomKills = events.oom_kill ?? 0;
   },

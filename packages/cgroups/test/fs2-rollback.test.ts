@@ -1,0 +1,63 @@
+// Fixes found by running the v2 code on a real kernel in the guest
+// (v2-kernel.test.ts, issue 8), checked here on a fake cgroupfs tree where
+// the host can show them: cpu.idle and the weight the kernel resets with it,
+// the empty value written as a newline, swap stats in the v1 memsw shape.
+import t, { type Test } from 'tap';
+import fs from 'node:fs';
+import path from 'node:path';
+import { V2Manager } from '../src/fs2/manager.ts';
+import { observeWrites, writeFile } from '../src/file.ts';
+import type { CgroupError } from '../src/errors.ts';
+
+function fake(t: Test, files: Record<string, string>) {
+  const dir = t.testdir({ 'cgroup.controllers': 'cpuset cpu io memory hugetlb pids', ...files }) as string;
+  const writes: [string, string][] = [];
+  observeWrites((f, v) => writes.push([path.basename(f), v]));
+  t.teardown(() => observeWrites(undefined));
+  return { m: new V2Manager(dir), dir, writes, read: (f: string) => fs.readFileSync(path.join(dir, f), 'utf8') };
+}
+
+t.test('cpu.idle 1 with shares: no cpu.weight write (the kernel refuses it with EINVAL), a warning', async (t) => {
+  const { m, writes, read } = fake(t, { 'cpu.idle': '0', 'cpu.weight': '100' });
+  m.set({ cpu: { shares: 1024, idle: 1 } });
+  t.same(writes, [['cpu.idle', '1']]);
+  t.match(m.warnings.join('\n'), /cpu\.shares 1024 is ignored: the cgroup is idle/);
+  writes.length = 0;
+  m.set({ cpu: { shares: 2048 } });
+  t.same(writes, [], 'still idle: an update with shares only skips the weight too');
+  m.set({ cpu: { idle: 0, shares: 2048 } });
+  t.same(writes, [['cpu.idle', '0'], ['cpu.weight', '79']], 'idle 0 first (it resets the weight), then the weight');
+  t.equal(read('cpu.weight'), '79');
+});
+
+t.test('a rolled-back cpu.idle restores the weight the kernel reset', async (t) => {
+  const { m, writes, read } = fake(t, { 'cpu.idle': '0', 'cpu.weight': '20' });
+  const err = t.throws(() => m.set({ cpu: { idle: 1 }, pids: { limit: 5 } })) as CgroupError;
+  t.equal(err.code, 'ENOTSUPPORTED', 'no pids.max in this tree');
+  t.same(writes, [['cpu.idle', '1'], ['cpu.idle', '0'], ['cpu.weight', '20']]);
+  t.equal(read('cpu.idle'), '0');
+  t.equal(read('cpu.weight'), '20');
+});
+
+t.test('an empty value is written as a newline (a zero-length write never reaches the kernel)', async (t) => {
+  const { dir, read } = fake(t, { 'cpuset.cpus': '1' });
+  writeFile(dir, 'cpuset.cpus', '', 'cpu.cpus');
+  t.equal(read('cpuset.cpus'), '\n');
+});
+
+t.test('a failed set restores an empty cpuset.cpus', async (t) => {
+  const { m, writes, read } = fake(t, { 'cpuset.cpus': '', 'cpuset.cpus.effective': '0-1' });
+  t.throws(() => m.set({ cpu: { cpus: '1', mems: '0' } }), { code: 'ENOTSUPPORTED', resource: 'cpu.mems' });
+  t.same(writes, [['cpuset.cpus', '1'], ['cpuset.cpus', '']]);
+  t.equal(read('cpuset.cpus').trim(), '');
+});
+
+t.test('swap stats: memory+swap usage and limit, as v1 memsw (runc); failcnt from memory.swap.events', async (t) => {
+  const base = { 'memory.current': String(10 << 20), 'memory.swap.current': String(5 << 20), 'memory.swap.events': 'high 0\nmax 2\nfail 1' };
+  const a = fake(t, { ...base, 'memory.max': String(100 << 20), 'memory.swap.max': String(200 << 20) });
+  t.same(a.m.stats().memory.swap, { usage: 15 << 20, max: 0, limit: 300 << 20, failcnt: 1 });
+  const b = fake(t, { ...base, 'memory.max': String(100 << 20), 'memory.swap.max': 'max' });
+  t.equal(b.m.stats().memory.swap.limit, Number.MAX_SAFE_INTEGER, 'unlimited swap: no limit');
+  const c = fake(t, { ...base, 'memory.max': 'max', 'memory.swap.max': String(1 << 20) });
+  t.equal(c.m.stats().memory.swap.limit, Number.MAX_SAFE_INTEGER, 'unlimited memory: no limit');
+});
