@@ -46,6 +46,13 @@ export interface MountOp {
   remountFlags: number;
   /** What to create at the destination when it is missing: a directory, or an empty file (bind of a non-directory). */
   createAs: 'dir' | 'file';
+  /**
+   * Recursive mount attributes (`rro`, `rnosuid`...): MOUNT_ATTR_* set and
+   * cleared with mount_setattr(2) and AT_RECURSIVE after the mount, so they
+   * also reach the submounts of a recursive bind. Absent or 0: none.
+   */
+  attrSet?: number;
+  attrClr?: number;
 }
 
 export interface DeviceOp {

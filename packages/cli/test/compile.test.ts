@@ -2,7 +2,7 @@
 // executor gets must be resolved (numbers, absolute paths), and every config
 // mistake must name its field.
 import t from 'tap';
-import { compileProgram, CompileError, parseMountOptions } from '../src/compile/index.ts';
+import { compileProgram, CompileError, parseMountOptions, MOUNT_ATTR } from '../src/compile/index.ts';
 import { fallbackDefaultConfig } from '../src/default-config.ts';
 import { MS } from '../src/compile/constants.ts';
 import type { Spec } from '../src/spec-types.ts';
@@ -60,11 +60,15 @@ t.test('default config compiles to a complete program', (t) => {
 });
 
 t.test('mount options become flags, propagation and data like runc', (t) => {
-  t.same(parseMountOptions(['ro', 'nosuid', 'rw']), { flags: MS.NOSUID, propagation: [], data: [] }, 'rw clears ro');
-  t.same(parseMountOptions(['rbind', 'rprivate', 'size=10m', 'mode=700']), { flags: MS.BIND | MS.REC, propagation: [MS.PRIVATE | MS.REC], data: ['size=10m', 'mode=700'] });
+  t.same(parseMountOptions(['ro', 'nosuid', 'rw']), { flags: MS.NOSUID, propagation: [], data: [], attrSet: 0, attrClr: 0 }, 'rw clears ro');
+  t.same(parseMountOptions(['rbind', 'rprivate', 'size=10m', 'mode=700']), { flags: MS.BIND | MS.REC, propagation: [MS.PRIVATE | MS.REC], data: ['size=10m', 'mode=700'], attrSet: 0, attrClr: 0 });
   t.same(parseMountOptions(['noatime', 'atime']).flags, 0);
   t.same(parseMountOptions(['shared', 'slave', 'runbindable']).propagation, [MS.SHARED, MS.SLAVE, MS.UNBINDABLE | MS.REC]);
-  throwsAt(t, () => parseMountOptions(['rro'], '/mounts/3/options'), '/mounts/3/options/0', 'EUNSUPPORTED');
+  // Recursive attributes as runc's recAttrFlags: an atime mode also clears MOUNT_ATTR__ATIME (mount_setattr(2)).
+  const rec = parseMountOptions(['rbind', 'rro', 'rnosuid', 'rexec', 'rnoatime']);
+  t.same([rec.flags, rec.attrSet, rec.attrClr], [MS.BIND | MS.REC, MOUNT_ATTR.RDONLY | MOUNT_ATTR.NOSUID | MOUNT_ATTR.NOATIME, MOUNT_ATTR.NOEXEC | MOUNT_ATTR._ATIME]);
+  t.same([parseMountOptions(['rrelatime']).attrSet, parseMountOptions(['rrelatime']).attrClr], [0, MOUNT_ATTR._ATIME], 'rrelatime is the 0 mode');
+  throwsAt(t, () => parseMountOptions(['ridmap'], '/mounts/3/options'), '/mounts/3/options/0', 'EUNSUPPORTED');
   t.end();
 });
 

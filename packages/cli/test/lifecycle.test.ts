@@ -5,7 +5,7 @@ import t from 'tap';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { cgroupLeftovers, executorAvailable, makeBundle, ociTs, processLeftovers, uniqueId, type Result } from './helpers.ts';
 
 const why = await executorAvailable();
@@ -73,6 +73,29 @@ if (why) {
     t.match(r.stdout, /\/proc\/self\/fd\n\/proc\/self\/fd\/0\npts\/ptmx/);
     t.match(r.stdout, /null-ok/);
     t.match(r.stdout, /\/dev\/fuse a:e5 600/, 'linux.devices node (10:229 in hex)');
+  });
+
+  t.test('recursive mount attributes: rro reaches submounts, ro does not (mount_setattr)', async (t) => {
+    // A host directory with a tmpfs mounted inside it: rbind copies both.
+    const src = path.join(dir, 'rro-src');
+    fs.mkdirSync(path.join(src, 'sub'), { recursive: true });
+    const m = spawnSync('mount', ['-t', 'tmpfs', 'tmpfs', path.join(src, 'sub')]);
+    t.equal(m.status, 0, 'a submount on the host');
+    t.teardown(() => { spawnSync('umount', ['-l', path.join(src, 'sub')]); });
+    const probe = 'touch /data/top 2>/dev/null && echo top-rw || echo top-ro; touch /data/sub/f 2>/dev/null && echo sub-rw || echo sub-ro; cp /bin/busybox /data/sub/true 2>/dev/null; /data/sub/true 2>/dev/null && echo run-ok || echo run-fail';
+    const withOpts = (options: string[]) => {
+      for (const f of fs.readdirSync(path.join(src, 'sub'))) fs.rmSync(path.join(src, 'sub', f));
+      return sh(probe, (c) => { c.mounts.push({ destination: '/data', type: 'bind', source: src, options }); });
+    };
+    const ro = withOpts(['rbind', 'ro']);
+    t.equal(ro.status, 0, ro.stderr);
+    t.equal(ro.stdout, 'top-ro\nsub-rw\nrun-ok\n', 'ro: only the top mount is read-only');
+    const rro = withOpts(['rbind', 'rro']);
+    t.equal(rro.status, 0, rro.stderr);
+    t.equal(rro.stdout, 'top-ro\nsub-ro\nrun-fail\n', 'rro: the submount too (nothing could be copied in to run)');
+    const rnoexec = withOpts(['rbind', 'rnoexec']);
+    t.equal(rnoexec.stdout, 'top-rw\nsub-rw\nrun-fail\n', 'rnoexec: the copy in the submount cannot run');
+    t.same(fs.readdirSync(path.join(src, 'sub')).sort(), ['f', 'true'], 'it was copied: the writes reached the host submount');
   });
 
   t.test('a linux.devices node is usable only with a linux.resources.devices allow rule (as runc)', async (t) => {

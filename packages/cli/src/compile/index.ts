@@ -17,7 +17,7 @@ import type { SeccompCompiler } from './seccomp.ts';
 import { expandCgroupMounts, type CgroupHost } from './cgroup-mount.ts';
 
 export { CompileError } from './error.ts';
-export { parseMountOptions } from './mounts.ts';
+export { parseMountOptions, MOUNT_ATTR } from './mounts.ts';
 export type { SeccompCompiler } from './seccomp.ts';
 export { cgroupMountpoints, type CgroupHost } from './cgroup-mount.ts';
 

@@ -29,29 +29,55 @@ export const PROPAGATION: Record<string, number> = {
   slave: MS.SLAVE, rslave: MS.SLAVE | MS.REC, unbindable: MS.UNBINDABLE, runbindable: MS.UNBINDABLE | MS.REC,
 };
 
-/** Recursive mount attributes (mount_setattr(2)) and id-mapped mounts are not implemented yet: refuse them rather than ignore them. */
-const UNSUPPORTED = new Set(['rro', 'rrw', 'rnosuid', 'rsuid', 'rnodev', 'rdev', 'rnoexec', 'rexec', 'rnodiratime',
-  'rdiratime', 'rrelatime', 'rnorelatime', 'rnoatime', 'ratime', 'rstrictatime', 'rnostrictatime', 'rnosymfollow',
-  'rsymfollow', 'idmap', 'ridmap', 'tmpcopyup']);
+/**
+ * Recursive mount attributes (runtime-spec config.md "Mounts": `rro`,
+ * `rnosuid`...; runc's recAttrFlags): applied with mount_setattr(2) and
+ * AT_RECURSIVE to the mount and every mount below it, which a plain
+ * MS_RDONLY remount does not reach. [clear?, MOUNT_ATTR_*].
+ */
+export const MOUNT_ATTR = { RDONLY: 0x1, NOSUID: 0x2, NODEV: 0x4, NOEXEC: 0x8, _ATIME: 0x70, RELATIME: 0, NOATIME: 0x10, STRICTATIME: 0x20, NODIRATIME: 0x80, NOSYMFOLLOW: 0x200000 } as const;
+const REC_ATTRS: Record<string, [boolean, number]> = {
+  rro: [false, MOUNT_ATTR.RDONLY], rrw: [true, MOUNT_ATTR.RDONLY],
+  rnosuid: [false, MOUNT_ATTR.NOSUID], rsuid: [true, MOUNT_ATTR.NOSUID],
+  rnodev: [false, MOUNT_ATTR.NODEV], rdev: [true, MOUNT_ATTR.NODEV],
+  rnoexec: [false, MOUNT_ATTR.NOEXEC], rexec: [true, MOUNT_ATTR.NOEXEC],
+  rnodiratime: [false, MOUNT_ATTR.NODIRATIME], rdiratime: [true, MOUNT_ATTR.NODIRATIME],
+  rrelatime: [false, MOUNT_ATTR.RELATIME], rnorelatime: [true, MOUNT_ATTR.RELATIME],
+  rnoatime: [false, MOUNT_ATTR.NOATIME], ratime: [true, MOUNT_ATTR.NOATIME],
+  rstrictatime: [false, MOUNT_ATTR.STRICTATIME], rnostrictatime: [true, MOUNT_ATTR.STRICTATIME],
+  rnosymfollow: [false, MOUNT_ATTR.NOSYMFOLLOW], rsymfollow: [true, MOUNT_ATTR.NOSYMFOLLOW],
+};
+
+/** Id-mapped mounts and tmpcopyup are not implemented yet: refuse them rather than ignore them. */
+const UNSUPPORTED = new Set(['idmap', 'ridmap', 'tmpcopyup']);
 
 // Flags that need a remount after MS_BIND to take effect (mount(2) "Creating a bind mount").
 const REMOUNT_MASK = ~(MS.BIND | MS.REC | MS.REMOUNT);
 
-export interface ParsedOptions { flags: number; propagation: number[]; data: string[] }
+export interface ParsedOptions { flags: number; propagation: number[]; data: string[]; attrSet: number; attrClr: number }
 
 export function parseMountOptions(options: string[] = [], pointer = '/mounts/0/options'): ParsedOptions {
   let flags = 0;
+  let attrSet = 0;
+  let attrClr = 0;
   const propagation: number[] = [];
   const data: string[] = [];
   options.forEach((opt, i) => {
     if (UNSUPPORTED.has(opt)) throw new CompileError(`${pointer}/${i}`, `mount option "${opt}" is not supported by oci-ts yet`, 'EUNSUPPORTED');
     const f = FLAGS[opt];
     if (f) { flags = f[0] ? flags & ~f[1] : flags | f[1]; return; }
+    const a = REC_ATTRS[opt];
+    if (a) {
+      if (a[0]) attrClr |= a[1];
+      // mount_setattr(2): an access-time mode in attr_set needs MOUNT_ATTR__ATIME in attr_clr.
+      else { attrSet |= a[1]; if ((a[1] & MOUNT_ATTR._ATIME) === a[1]) attrClr |= MOUNT_ATTR._ATIME; }
+      return;
+    }
     const p = PROPAGATION[opt];
     if (p !== undefined) { propagation.push(p); return; }
     data.push(opt);
   });
-  return { flags, propagation, data };
+  return { flags, propagation, data, attrSet, attrClr };
 }
 
 export interface MountContext {
@@ -92,6 +118,7 @@ export function compileMounts(spec: Spec, ctx: MountContext): MountOp[] {
       data: opts.data.join(','),
       remountFlags,
       createAs,
+      ...(opts.attrSet || opts.attrClr ? { attrSet: opts.attrSet, attrClr: opts.attrClr } : {}),
     };
   });
 }

@@ -58,6 +58,10 @@ pub struct MountOp {
   pub remount_flags: u64,
   #[serde(default = "dir")]
   pub create_as: String,
+  #[serde(default)]
+  pub attr_set: u64,
+  #[serde(default)]
+  pub attr_clr: u64,
 }
 
 fn dir() -> String {

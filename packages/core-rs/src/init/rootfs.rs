@@ -219,7 +219,7 @@ pub fn mount_one(rootfd: RawFd, m: &MountOp) -> Result<()> {
   let src = if m.source.is_empty() { Some(m.fstype.as_str()) } else { Some(m.source.as_str()) };
   mount(src, &dest.proc_path(), fstype, m.flags, Some(&m.data)).ctx("mount", what("mount"))?;
   drop(dest);
-  if m.remount_flags == 0 && m.propagation.is_empty() {
+  if m.remount_flags == 0 && m.propagation.is_empty() && m.attr_set == 0 && m.attr_clr == 0 {
     return Ok(());
   }
   // Re-open: the old fd still points at the directory under the new mount.
@@ -228,8 +228,41 @@ pub fn mount_one(rootfd: RawFd, m: &MountOp) -> Result<()> {
   if m.remount_flags != 0 {
     bind_remount(&target, m.remount_flags).ctx("mount", what("remount"))?;
   }
+  if m.attr_set != 0 || m.attr_clr != 0 {
+    set_attr_recursive(mounted.0, m.attr_set, m.attr_clr).ctx("mount", what("set recursive attributes (mount_setattr) of"))?;
+  }
   for &prop in &m.propagation {
     mount(None, &target, None, prop, None).ctx("mount", what("set propagation of"))?;
+  }
+  Ok(())
+}
+
+/// struct mount_attr (mount_setattr(2), linux/mount.h).
+#[repr(C)]
+struct MountAttr {
+  attr_set: u64,
+  attr_clr: u64,
+  propagation: u64,
+  userns_fd: u64,
+}
+
+/// mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE): the attributes of
+/// the mount `fd` is the root of and of every mount below it (Linux 5.12).
+fn set_attr_recursive(fd: RawFd, set: u64, clr: u64) -> io::Result<()> {
+  const AT_RECURSIVE: libc::c_int = 0x8000;
+  let attr = MountAttr { attr_set: set, attr_clr: clr, propagation: 0, userns_fd: 0 };
+  let r = unsafe {
+    libc::syscall(
+      libc::SYS_mount_setattr,
+      fd,
+      c"".as_ptr(),
+      (libc::AT_EMPTY_PATH | AT_RECURSIVE) as libc::c_uint,
+      &attr as *const MountAttr,
+      std::mem::size_of::<MountAttr>(),
+    )
+  };
+  if r < 0 {
+    return Err(io::Error::last_os_error());
   }
   Ok(())
 }
