@@ -1,7 +1,8 @@
 // Fixes found by running the v2 code on a real kernel in the guest
 // (v2-kernel.test.ts, issue 8), checked here on a fake cgroupfs tree where
 // the host can show them: cpu.idle and the weight the kernel resets with it,
-// the empty value written as a newline, swap stats in the v1 memsw shape.
+// the empty value written as a newline, swap stats in the v1 memsw shape,
+// cpu.max keeping the quota when only the period changes.
 import t, { type Test } from 'tap';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -60,4 +61,14 @@ t.test('swap stats: memory+swap usage and limit, as v1 memsw (runc); failcnt fro
   t.equal(b.m.stats().memory.swap.limit, Number.MAX_SAFE_INTEGER, 'unlimited swap: no limit');
   const c = fake(t, { ...base, 'memory.max': 'max', 'memory.swap.max': String(1 << 20) });
   t.equal(c.m.stats().memory.swap.limit, Number.MAX_SAFE_INTEGER, 'unlimited memory: no limit');
+});
+
+t.test('cpu.max: a period alone keeps the quota (v1 keeps it in its own file)', async (t) => {
+  const { m, read } = fake(t, { 'cpu.max': '30000 100000' });
+  m.set({ cpu: { period: 50000 } });
+  t.equal(read('cpu.max'), '30000 50000');
+  m.set({ cpu: { quota: 20000 } });
+  t.equal(read('cpu.max'), '20000', 'a quota alone is written alone (the kernel keeps the period)');
+  m.set({ cpu: { quota: -1 } });
+  t.equal(read('cpu.max'), 'max');
 });

@@ -9,10 +9,16 @@ import { isSet, sharesToWeight } from '../convert.ts';
 import type { Int64 } from '../types.ts';
 import { parseKeyValues } from '../stats.ts';
 
-/** The cpu.max text for an OCI quota/period, or undefined to leave it (runc fs2/cpu.go). */
-export function cpuMax(quota: Int64 | undefined, period: Int64 | undefined): string | undefined {
+/**
+ * The cpu.max text for an OCI quota/period, or undefined to leave it (runc
+ * fs2/cpu.go). cpu.max holds both, so a period alone keeps the quota in
+ * `current` (v1 has a file for each, and `update --cpu-period` must not
+ * lift the quota on v2 only); a quota alone is written alone, and the
+ * kernel keeps the period (cgroup-v2.rst "cpu.max").
+ */
+export function cpuMax(quota: Int64 | undefined, period: Int64 | undefined, current?: string): string | undefined {
   if (!isSet(quota) && !isSet(period)) return undefined;
-  let s = quota !== undefined && quota > 0 ? String(quota) : 'max';
+  let s = isSet(quota) ? (quota > 0 ? String(quota) : 'max') : current?.split(/\s+/)[0] || 'max';
   if (isSet(period)) s += ` ${period}`;
   return s;
 }
@@ -59,7 +65,7 @@ export const cpu: V2Group = {
         burstPending = true;
       }
     }
-    const max = cpuMax(c.quota, c.period);
+    const max = cpuMax(c.quota, c.period, readOptional(dir, 'cpu.max'));
     if (max !== undefined) j.write(dir, 'cpu.max', max, 'cpu.quota');
     if (burstPending) j.write(dir, 'cpu.max.burst', String(c.burst), 'cpu.burst');
   },
