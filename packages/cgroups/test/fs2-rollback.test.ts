@@ -2,7 +2,8 @@
 // (v2-kernel.test.ts, issue 8), checked here on a fake cgroupfs tree where
 // the host can show them: cpu.idle and the weight the kernel resets with it,
 // the empty value written as a newline, swap stats in the v1 memsw shape,
-// cpu.max keeping the quota when only the period changes.
+// cpu.max keeping the quota when only the period changes, a swap limit
+// alone converted against the memory limit in force.
 import t, { type Test } from 'tap';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -71,4 +72,14 @@ t.test('cpu.max: a period alone keeps the quota (v1 keeps it in its own file)', 
   t.equal(read('cpu.max'), '20000', 'a quota alone is written alone (the kernel keeps the period)');
   m.set({ cpu: { quota: -1 } });
   t.equal(read('cpu.max'), 'max');
+});
+
+t.test('memory: a swap limit alone converts against the memory limit in force', async (t) => {
+  const { m, read } = fake(t, { 'memory.max': String(100 << 20), 'memory.swap.max': 'max' });
+  m.set({ memory: { swap: 300 << 20 } });
+  t.equal(read('memory.swap.max'), String(200 << 20), 'memory+swap 300M - memory.max 100M');
+  t.equal(read('memory.max'), String(100 << 20), 'memory.max untouched');
+  t.throws(() => m.set({ memory: { swap: 50 << 20 } }), { code: 'EINVALID', resource: 'memory.swap' }, 'below the limit in force');
+  const u = fake(t, { 'memory.max': 'max', 'memory.swap.max': 'max' });
+  t.throws(() => u.m.set({ memory: { swap: 300 << 20 } }), { code: 'EINVALID' }, 'no memory limit to convert against');
 });

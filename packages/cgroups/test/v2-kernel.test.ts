@@ -14,6 +14,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { createManager, detect, type CgroupError, type Manager } from '../src/index.ts';
 import { attachedDevicePrograms, hasCore } from '../src/devices/bpf.ts';
+import { V2Manager } from '../src/fs2/manager.ts';
 import { leftovers, waiting, delay, eventually, procStatus, scratchDisk, pureV2 } from './helpers.ts';
 
 const PREFIX = `oci-ts-test-v2k-${process.pid}-`;
@@ -66,6 +67,8 @@ if (!pureV2()) {
     t.equal(read(m, 'memory.swap.max'), 'max', 'swap -1 is max');
     t.throws(() => m.set({ memory: { limit: 64 * MiB, swap: 32 * MiB } }), { code: 'EINVALID', resource: 'memory.swap' });
     t.equal(read(m, 'memory.swap.max'), 'max', 'a refused swap changed nothing');
+    m.update({ memory: { swap: 80 * MiB } });
+    t.equal(read(m, 'memory.swap.max'), String(16 * MiB), 'swap alone: against memory.max in force');
   });
 
   t.test('memory.max: a hog is OOM-killed; memory.events, stats and the watcher see it', async (t) => {
@@ -151,6 +154,9 @@ if (!pureV2()) {
 
     m.update({ cpu: { quota: 20000, period: 100000, burst: 10000 } });
     t.equal(read(m, 'cpu.max.burst'), '10000');
+    m.update({ cpu: { period: 50000 } });
+    t.equal(read(m, 'cpu.max'), '20000 50000', 'a period alone keeps the quota');
+    m.update({ cpu: { period: 100000 } });
     m.update({ cpu: { quota: 50000, burst: 40000 } });
     t.equal(read(m, 'cpu.max'), '50000 100000');
     t.equal(read(m, 'cpu.max.burst'), '40000', 'a burst above the old quota is written after the new quota');
@@ -372,6 +378,30 @@ if (!pureV2()) {
     t.equal(err.file, path.join(dirOf(m), 'memory.high'), 'the error names memory.high');
     t.equal(read(m, 'memory.max'), String(64 * MiB), 'memory.max rolled back');
     t.equal(read(m, 'memory.high'), String(32 * MiB));
+  });
+
+  t.test('a controller the cgroup lacks is refused before any write; rdma without a device names rdma.max', async (t) => {
+    // A parent without controllers in its subtree_control (not made by
+    // createManager, which enables them).
+    const parent = path.join('/sys/fs/cgroup', `${PREFIX}bare`);
+    fs.mkdirSync(parent);
+    const m = new V2Manager(path.join(parent, 'leaf'));
+    t.teardown(async () => {
+      await m.destroy();
+      fs.rmdirSync(parent);
+    });
+    m.apply(-1);
+    t.equal(read(m, 'cgroup.controllers'), '');
+    const err = t.throws(() => m.set({ pids: { limit: 5 } })) as CgroupError;
+    t.equal(err.code, 'ENOTSUPPORTED');
+    t.equal(err.resource, 'pids');
+    t.equal(err.file, path.join(dirOf(m), 'cgroup.controllers'));
+    t.notOk(fs.existsSync(path.join(dirOf(m), 'pids.max')), 'no pids file to write');
+    const r = make(t);
+    const e2 = t.throws(() => r.set({ rdma: { mlx5_0: { hcaHandles: 3 } } })) as CgroupError;
+    t.equal(e2.code, 'EWRITE', 'the kernel has no such RDMA device');
+    t.equal(e2.file, path.join(dirOf(r), 'rdma.max'));
+    t.equal(e2.value, 'mlx5_0 hca_handle=3');
   });
 
   t.test('no cgroup is left behind', async (t) => {

@@ -183,9 +183,14 @@ if (!pureV2()) {
     t.same(m.createdParents(), [], 'the parent existed');
     const w = start(t, m, 'while :; do :; done');
     t.ok(await eventually(() => cpuTicks(w.pid) > 0, 200, 50));
+    const seen: number[] = [];
+    const watch = m.watchOOM((e) => seen.push(e.oomKills));
     await m.freeze();
     await m.destroy();
     t.equal((await w.exited).signal, 'SIGKILL');
+    await delay(200);
+    t.same(seen, [], 'an OOM watcher open across destroy: no event, no error');
+    watch.close();
     t.notOk(m.exists());
     t.ok(fs.existsSync(path.join(ROOT, top)), 'the parent stays');
     await m.destroy();

@@ -6,7 +6,7 @@
 import type { V2Group } from './group.ts';
 import { exists, readFile, readOptional } from '../file.ts';
 import { CgroupError } from '../errors.ts';
-import { isSet, limitToV2, memorySwapToV2 } from '../convert.ts';
+import { isMinusOne, isSet, limitToV2, memorySwapToV2 } from '../convert.ts';
 import { parseKeyValues, parseUint } from '../stats.ts';
 
 export const memory: V2Group = {
@@ -22,7 +22,14 @@ export const memory: V2Group = {
         throw new CgroupError('ECHECKBEFOREUPDATE', `cgroups: memory.limit: ${m.limit} is below the current usage ${usage} (memory.checkBeforeUpdate)`, { resource: 'memory.limit', file: `${dir}/memory.max`, value: String(m.limit) });
       }
     }
-    const swap = memorySwapToV2(m.swap, m.limit);
+    // A swap limit alone (`update --memory-swap`) converts against the
+    // memory limit in force, as v1's memsw needs no conversion at all.
+    let limit = m.limit;
+    if (!isSet(limit) && isSet(m.swap) && !isMinusOne(m.swap)) {
+      const cur = readOptional(dir, 'memory.max');
+      if (cur !== undefined && /^\d+$/.test(cur)) limit = BigInt(cur);
+    }
+    const swap = memorySwapToV2(m.swap, limit);
     if (swap !== undefined) {
       if (!exists(dir, 'memory.swap.max')) {
         if (swap !== '0' && swap !== 'max') throw new CgroupError('ENOTSUPPORTED', 'cgroups: memory.swap: this kernel has no swap accounting (memory.swap.max)', { resource: 'memory.swap', value: swap });
