@@ -6,8 +6,12 @@
 // and the resident memory of a created-but-not-started container's waiting
 // process (oci-ts-init vs `runc init`).
 // NODE_EXTRA_CA_CERTS is removed from the environment of every measured
-// process (it makes Node read a CA bundle at start-up).
-// Usage: node tools/bench/lifecycle.mjs [--n 10] [--json]
+// process (it makes Node read a CA bundle at start-up). oci-ts is run as
+// clients run it: bin/oci-ts.cjs executed directly (node from PATH). The
+// runtimes take turns within each iteration, so a busy machine (a QEMU guest
+// on the other core) slows them alike.
+// Usage: node tools/bench/lifecycle.mjs [--n 10] [--json] [--bin NAME=PATH]...
+//   --bin adds another oci-ts build (e.g. an older checkout's bin) to compare.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -21,11 +25,14 @@ const asJson = argv.includes('--json');
 const env = { ...process.env };
 delete env.NODE_EXTRA_CA_CERTS;
 
-const ociBin = path.join(repo, 'packages/cli/bin/oci-ts.mjs');
-const RUNTIMES = {
-  'oci-ts': (args) => [process.execPath, [ociBin, ...args]],
-  runc: (args) => ['runc', args],
-};
+const ociBin = path.join(repo, 'packages/cli/bin/oci-ts.cjs');
+const RUNTIMES = { 'oci-ts': (args) => [ociBin, args] };
+for (let i = 0; i < argv.length; i++) {
+  if (argv[i] !== '--bin') continue;
+  const [name, file] = argv[++i].split('=');
+  RUNTIMES[name] = (args) => [path.resolve(file), args];
+}
+RUNTIMES.runc = (args) => ['runc', args];
 
 function exec(rt, args) {
   const [cmd, a] = RUNTIMES[rt](args);
@@ -80,13 +87,15 @@ function rssKiB(pid) {
   return m ? Number(m[1]) : NaN;
 }
 
+let parallelRuns = 0;
 /** Containers per second with `par` runs in flight at once, `total` runs in all. */
 async function parallelRate(rt, root, bundle, par, total) {
   let next = 0;
   const t0 = process.hrtime.bigint();
+  const tag = `${par}x${++parallelRuns}`;
   const worker = async () => {
     while (next < total) {
-      const id = `par-${rt}-${next++}`;
+      const id = `par-${tag}-${next++}`;
       const [cmd, a] = RUNTIMES[rt](['--root', root, 'run', '-b', bundle, id]);
       const code = await new Promise((r) => spawn(cmd, a, { env, stdio: 'ignore' }).on('exit', r));
       if (code !== 0) throw new Error(`${rt} run ${id}: exit ${code}`);
@@ -103,12 +112,13 @@ export async function bench() {
   try {
     const sleepB = bundleDir(work, 'sleep', ['sleep', '1000']);
     const trueB = bundleDir(work, 'true', ['true']);
-    for (const rt of Object.keys(RUNTIMES)) {
-      const root = path.join(work, `root-${rt}`);
-      const t = { create: [], start: [], state: [], kill: [], delete: [], run: [], rss: [] };
-      // Interleave runtimes per iteration? No: one runtime at a time keeps caches fair for each, and both run in this one process.
-      for (let i = 0; i < N + 1; i++) {
-        const id = `bench-${rt}-${i}`;
+    const rts = Object.keys(RUNTIMES);
+    const rootOf = (rt) => path.join(work, `root-${rt.replace(/\W/g, '_')}`);
+    const t = Object.fromEntries(rts.map((rt) => [rt, { create: [], start: [], state: [], kill: [], delete: [], run: [], rss: [] }]));
+    for (let i = 0; i < N + 1; i++) {
+      for (const rt of rts) {
+        const root = rootOf(rt);
+        const id = `bench-${i}`;
         const c = execDetached(rt, ['--root', root, 'create', '-b', sleepB, id]);
         const st = exec(rt, ['--root', root, 'state', id]);
         const pid = JSON.parse(st.stdout).pid;
@@ -119,11 +129,18 @@ export async function bench() {
         const d = exec(rt, ['--root', root, 'delete', id]);
         const r = execDetached(rt, ['--root', root, 'run', '-b', trueB, `${id}-run`]);
         if (i === 0) continue; // warm-up
-        t.create.push(c.ms); t.state.push(st.ms); t.start.push(s.ms); t.kill.push(k.ms); t.delete.push(d.ms); t.run.push(r.ms); t.rss.push(rss);
+        const x = t[rt];
+        x.create.push(c.ms); x.state.push(st.ms); x.start.push(s.ms); x.kill.push(k.ms); x.delete.push(d.ms); x.run.push(r.ms); x.rss.push(rss);
       }
-      results[rt] = Object.fromEntries(Object.entries(t).map(([k, v]) => [k, median(v)]));
+    }
+    for (const rt of rts) {
+      results[rt] = Object.fromEntries(Object.entries(t[rt]).map(([k, v]) => [k, median(v)]));
       results[rt]['containers/s'] = 1000 / results[rt].run;
-      results[rt]['containers/s parallel'] = await parallelRate(rt, root, trueB, 4, Math.max(8, N * 2));
+    }
+    for (const rt of rts) {
+      results[rt]['containers/s parallel'] = await parallelRate(rt, rootOf(rt), trueB, 4, Math.max(8, N * 2));
+      // Sequential again, as a whole batch like the parallel one, so the two rates are measured alike.
+      results[rt]['containers/s batch'] = await parallelRate(rt, rootOf(rt), trueB, 1, Math.max(8, N * 2));
     }
     // Node's own start-up and the first line of our code (OCI_TS_TIMING).
     const bare = [], first = [], version = [];
@@ -138,9 +155,10 @@ export async function bench() {
       if (m) first.push(Number(m[1]));
     }
     results.startup = { nodeBare: median(bare), firstLine: median(first), ociVersion: median(version) };
+    results.loadavg = os.loadavg();
   } finally {
     for (const rt of Object.keys(RUNTIMES)) {
-      const root = path.join(work, `root-${rt}`);
+      const root = path.join(work, `root-${rt.replace(/\W/g, '_')}`);
       try {
         for (const id of fs.readdirSync(root)) if (!id.startsWith('.')) spawnSync(...RUNTIMES[rt](['--root', root, 'delete', '--force', id]), { env, stdio: 'ignore' });
       } catch { /* nothing created */ }
@@ -151,17 +169,19 @@ export async function bench() {
 }
 
 export function table(r) {
-  const rows = [['operation', 'oci-ts', 'runc', 'ratio (oci-ts/runc)']];
-  for (const op of ['create', 'start', 'state', 'kill', 'delete', 'run']) {
-    rows.push([`${op} (ms, median)`, r['oci-ts'][op].toFixed(1), r.runc[op].toFixed(1), (r['oci-ts'][op] / r.runc[op]).toFixed(2)]);
-  }
-  rows.push(['containers/s (sequential run)', r['oci-ts']['containers/s'].toFixed(1), r.runc['containers/s'].toFixed(1), (r['oci-ts']['containers/s'] / r.runc['containers/s']).toFixed(2)]);
-  rows.push(['containers/s (4 runs in flight)', r['oci-ts']['containers/s parallel'].toFixed(1), r.runc['containers/s parallel'].toFixed(1), (r['oci-ts']['containers/s parallel'] / r.runc['containers/s parallel']).toFixed(2)]);
-  rows.push(['waiting init RSS (KiB)', String(r['oci-ts'].rss), String(r.runc.rss), (r['oci-ts'].rss / r.runc.rss).toFixed(2)]);
+  const rts = Object.keys(r).filter((k) => k !== 'startup' && k !== 'loadavg');
+  const ours = rts.filter((rt) => rt !== 'runc');
+  const rows = [['operation', ...rts, ...ours.map((rt) => `${rt}/runc`)]];
+  const row = (label, key, fmt = (v) => v.toFixed(1)) => rows.push([label, ...rts.map((rt) => fmt(r[rt][key])), ...ours.map((rt) => (r[rt][key] / r.runc[key]).toFixed(2))]);
+  for (const op of ['create', 'start', 'state', 'kill', 'delete', 'run']) row(`${op} (ms, median)`, op);
+  row('containers/s (sequential run)', 'containers/s');
+  row('containers/s (batch, 1 in flight)', 'containers/s batch');
+  row('containers/s (4 runs in flight)', 'containers/s parallel');
+  row('waiting init RSS (KiB)', 'rss', String);
   const w = rows[0].map((_, i) => Math.max(...rows.map((x) => x[i].length)));
   const line = (x) => '| ' + x.map((c, i) => c.padEnd(w[i])).join(' | ') + ' |';
   const out = [line(rows[0]), '|' + w.map((n) => '-'.repeat(n + 2)).join('|') + '|', ...rows.slice(1).map(line)];
-  out.push('', `node -e 0: ${r.startup.nodeBare.toFixed(1)} ms; first line of oci-ts code at ${r.startup.firstLine.toFixed(1)} ms after process start; oci-ts --version: ${r.startup.ociVersion.toFixed(1)} ms (medians)`);
+  out.push('', `node -e 0: ${r.startup.nodeBare.toFixed(1)} ms; first line of oci-ts code at ${r.startup.firstLine.toFixed(1)} ms after process start; oci-ts --version: ${r.startup.ociVersion.toFixed(1)} ms (medians); load average ${r.loadavg.map((x) => x.toFixed(2)).join(' ')}`);
   return out.join('\n');
 }
 

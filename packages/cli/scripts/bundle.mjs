@@ -1,23 +1,40 @@
-// Bundles the CLI with esbuild: dist/bundle/oci-ts.mjs plus chunks for the
-// lazily imported commands, so `oci-ts state` parses and runs only what it
-// needs. The @oci/* packages stay external (see below).
+// Bundles the CLI with esbuild into dist/bundle/:
+// - oci-ts.mjs plus chunks/: the full entry (src/main.ts: every command, yargs
+//   for help and usage errors) as ES modules, lazily imported per command;
+//   bin/oci-ts.mjs runs it, and bin/oci-ts.cjs falls back to it.
+// - oci-ts.cjs (src/hot.ts): state, start, kill, delete, list; cold.cjs
+//   (src/cold.ts): create, run, exec and the other commands. CommonJS, so
+//   bin/oci-ts.cjs runs them without Node's ES module loader. @oci/spec and
+//   @oci/core (ES modules) are loaded with require(), which Node >= 20.19
+//   supports for ES modules without top-level await.
+// - deps/cgroups.cjs: @oci/cgroups in one CommonJS file for both (its dist is
+//   ~50 small ES modules).
 import { build } from 'esbuild';
-import { readFileSync, rmSync } from 'node:fs';
+import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
 const pkgDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const pkg = JSON.parse(readFileSync(path.join(pkgDir, 'package.json'), 'utf8'));
-// Chunk names carry content hashes: start clean so stale chunks do not pile up.
-rmSync(path.join(pkgDir, 'dist/bundle'), { recursive: true, force: true });
-await build({
-  entryPoints: { 'oci-ts': path.join(pkgDir, 'src/main.ts') },
-  outdir: path.join(pkgDir, 'dist/bundle'),
+const pkg = JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8'));
+const out = path.join(pkgDir, 'dist/bundle');
+const common = {
+  absWorkingDir: pkgDir,
   bundle: true,
-  splitting: true,
-  format: 'esm',
   platform: 'node',
   target: 'node20',
+  define: { OCI_TS_VERSION: JSON.stringify(pkg.version) },
+  logLevel: 'warning',
+  legalComments: 'none',
+};
+// Chunk names carry content hashes: start clean so stale chunks do not pile up.
+fs.rmSync(out, { recursive: true, force: true });
+
+await build({
+  ...common,
+  entryPoints: { 'oci-ts': path.join(pkgDir, 'src/main.ts') },
+  outdir: out,
+  splitting: true,
+  format: 'esm',
   outExtension: { '.js': '.mjs' },
   chunkNames: 'chunks/[name]-[hash]',
   // @oci/core is a native addon and @oci/spec reads its precompiled validators
@@ -25,9 +42,76 @@ await build({
   // @oci/seccomp (pure ESM, dozens of small modules) are bundled into the lazily
   // loaded chunks: one file read instead of ~50 module loads on `create`.
   external: ['@oci/core', '@oci/core/*', '@oci/spec', '@oci/spec/*'],
-  define: { OCI_TS_VERSION: JSON.stringify(pkg.version) },
   // yargs and friends use require() for node builtins when bundled as ESM.
   banner: { js: "import { createRequire as __ociCreateRequire } from 'node:module'; const require = __ociCreateRequire(import.meta.url);" },
-  logLevel: 'warning',
-  legalComments: 'none',
 });
+
+// --- CommonJS builds ---
+
+// @oci/cgroups loads @oci/core with a top-level await (devices/bpf.ts), which
+// CommonJS cannot express. Its statement is kept, with require() for the
+// import: same try/catch, same result (require() of an ES module is
+// synchronous in Node >= 20.19, and throws on older Node, which the catch
+// turns into "no @oci/core", as a failed import would).
+const cgroupsTopLevelAwait = {
+  name: 'cgroups-top-level-await',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]cgroups[\\/]dist[\\/]devices[\\/]bpf\.js$/ }, (args) => {
+      const src = fs.readFileSync(args.path, 'utf8');
+      const from = "(await import('@oci/core'))";
+      if (!src.includes(from)) throw new Error(`bundle.mjs: ${args.path} no longer has ${from}: update the cgroups-top-level-await plugin`);
+      return { contents: src.replace(from, "require('@oci/core')"), loader: 'js' };
+    });
+  },
+};
+// The fast entries use the one-file @oci/cgroups next to them.
+const cgroupsFile = {
+  name: 'cgroups-file',
+  setup(b) {
+    b.onResolve({ filter: /^@oci\/cgroups$/ }, () => ({ path: './deps/cgroups.cjs', external: true }));
+  },
+};
+
+/**
+ * Rewrites an esbuild CommonJS output:
+ * - `import("x")` of an external becomes `Promise.resolve().then(() => require("x"))`,
+ *   so loading @oci/spec, @oci/core or a builtin never starts the ES module loader;
+ * - `__toESM(require("node:x"), 1)` (one per `import fs from 'node:fs'`) copies
+ *   every export of the builtin onto a new object (~2 ms for a dozen imports);
+ *   an object whose prototype is the builtin gives the same default and named
+ *   exports, as a builtin has no ES module interop to fix.
+ */
+function rewriteCjs(file) {
+  let src = fs.readFileSync(file, 'utf8');
+  src = src.replace(/\bimport\(("(?:@oci\/[\w-]+|node:[\w/]+|\.\/deps\/cgroups\.cjs)")\)/g, 'Promise.resolve().then(() => require($1))');
+  src = src.replace(/__toESM\((require\("node:[\w/]+"\)), 1\)/g, '{ __proto__: $1, default: $1 }');
+  const left = /\bimport\(/.exec(src);
+  if (left) throw new Error(`bundle.mjs: ${file} still has a dynamic import() at ${left.index}: ${src.slice(left.index, left.index + 60)}`);
+  fs.writeFileSync(file, src);
+}
+
+const cjs = { ...common, format: 'cjs', outExtension: { '.js': '.cjs' } };
+await build({
+  ...cjs,
+  entryPoints: { cgroups: '@oci/cgroups' },
+  outdir: path.join(out, 'deps'),
+  external: ['@oci/core', '@oci/core/*'],
+  plugins: [cgroupsTopLevelAwait],
+});
+const external = ['@oci/core', '@oci/core/*', '@oci/spec', '@oci/spec/*', 'yargs'];
+await build({
+  ...cjs,
+  entryPoints: { cold: path.join(pkgDir, 'src/cold.ts') },
+  outdir: out,
+  external,
+  plugins: [cgroupsFile],
+});
+// @oci/seccomp (~180 KB of syscall tables) is for create, exec and features, all in cold.cjs.
+await build({
+  ...cjs,
+  entryPoints: { 'oci-ts': path.join(pkgDir, 'src/hot.ts') },
+  outdir: out,
+  external: [...external, '@oci/seccomp', '@oci/seccomp/*'],
+  plugins: [cgroupsFile],
+});
+for (const f of ['deps/cgroups.cjs', 'oci-ts.cjs', 'cold.cjs']) rewriteCjs(path.join(out, f));

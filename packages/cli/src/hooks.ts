@@ -5,7 +5,6 @@
  * stdin, exactly its own `args` (args[0] as argv[0]) and `env` (nothing
  * inherited), and is killed after `timeout` seconds.
  */
-import { spawn } from 'node:child_process';
 import { OciError } from './errors.ts';
 import type { HookSpec } from './state.ts';
 
@@ -18,7 +17,10 @@ export class HookError extends OciError {
   }
 }
 
-export function runHook(kind: string, hook: HookSpec, stateJson: string): Promise<void> {
+export async function runHook(kind: string, hook: HookSpec, stateJson: string): Promise<void> {
+  // Loaded here, not at the top: node:child_process pulls in net and streams
+  // (~7 ms of start-up) and most calls of start/delete run no hook.
+  const { spawn } = await import('node:child_process');
   return new Promise((resolve, reject) => {
     const args = hook.args && hook.args.length ? hook.args : [hook.path];
     const env: Record<string, string> = {};

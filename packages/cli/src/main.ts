@@ -2,15 +2,17 @@
  * The oci-ts command line: parses argv with yargs (runc's commands and flags,
  * global flags before the command in `--x v` and `--x=v` forms), runs one
  * command handler and returns its exit code. The only place that prints
- * errors; `bin/oci-ts.mjs` is the only place that exits.
+ * errors (through dispatch.ts); the bin scripts are the only place that exits.
+ * hot.ts is the CommonJS fast entry for the most frequent calls.
  */
 import fs from 'node:fs';
-import { causeChain } from './errors.ts';
+import { commandName, dispatch, type MainOptions } from './dispatch.ts';
 import { execArgs } from './exec-argv.ts';
 import { fastParse } from './fast-argv.ts';
 import { parityFastParse } from './parity-argv.ts';
-import { Logger, type LogFormat } from './log.ts';
-import type { CommandContext, CommandHandler } from './commands/context.ts';
+import type { CommandHandler } from './commands/context.ts';
+
+export type { MainOptions } from './dispatch.ts';
 
 // Lazy: a command's module (and what it imports) loads only when it runs.
 const COMMANDS: Record<string, () => Promise<CommandHandler>> = {
@@ -33,12 +35,6 @@ const COMMANDS: Record<string, () => Promise<CommandHandler>> = {
   attach: async () => (await import('./commands/attach.ts')).attachCommand,
   'attach-holder': async () => (await import('./commands/attach.ts')).attachHolderCommand,
 };
-
-export interface MainOptions {
-  env?: NodeJS.ProcessEnv;
-  cwd?: string;
-  stdio?: { stdin: number; stdout: number; stderr: number };
-}
 
 function createFlags(y: any, run: boolean) {
   y.positional('id', { type: 'string', describe: 'container id' })
@@ -143,7 +139,6 @@ export async function parser(args: string[]) {
 }
 
 export async function main(args: string[], opts: MainOptions = {}): Promise<number> {
-  const env = opts.env ?? process.env;
   const stdio = opts.stdio ?? { stdin: 0, stdout: 1, stderr: 2 };
   args = execArgs(args);
   let argv: Record<string, any> | undefined = fastParse(args) ?? parityFastParse(args);
@@ -160,30 +155,5 @@ export async function main(args: string[], opts: MainOptions = {}): Promise<numb
     fs.writeSync(stdio.stdout, helpText + '\n');
     return 0;
   }
-  let logger: Logger;
-  try {
-    logger = new Logger({ file: argv.log || undefined, fd: stdio.stderr, format: argv['log-format'] as LogFormat, debug: argv.debug });
-  } catch (e) {
-    fs.writeSync(stdio.stderr, `oci-ts: opening log file ${argv.log}: ${(e as Error).message}\n`);
-    return 1;
-  }
-  const name = argv.version && argv._.length === 0 ? 'version' : String(argv._[0] ?? '');
-  const ctx: CommandContext = { argv, env, cwd: opts.cwd ?? process.cwd(), stdio, logger };
-  try {
-    const load = COMMANDS[name];
-    if (!load) {
-      fs.writeSync(stdio.stderr, `oci-ts: ${name ? `unknown command "${name}"` : 'a command is required'} (see oci-ts --help)\n`);
-      return 1;
-    }
-    logger.debug(`command ${name}`, { args });
-    return await (await load())(ctx);
-  } catch (e) {
-    // Logged once, with its cause chain; the plain message also goes to stderr when the log is a file (as runc).
-    const msg = causeChain(e).join(': ');
-    logger.error(msg);
-    if (logger.toFile) fs.writeSync(stdio.stderr, `${msg}\n`);
-    return 1;
-  } finally {
-    logger.close();
-  }
+  return dispatch(argv, args, opts, COMMANDS[commandName(argv)]);
 }

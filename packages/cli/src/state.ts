@@ -1,6 +1,6 @@
 /**
  * The state store: `--root/<id>/` (0700) holding `state.json` (0600, written
- * atomically: tmp file, fsync, rename(2)) and `exec.fifo`, plus a per-container
+ * atomically: tmp file, rename(2)) and `exec.fifo`, plus a per-container
  * lock `--root/.<id>.lock` so two commands on one id never interleave
  * (design.md "State and concurrency").
  */
@@ -105,14 +105,19 @@ export class StateStore {
     }
   }
 
-  /** tmp + fsync + rename: a reader sees the old or the new file, never half of one. */
+  /**
+   * tmp + rename(2): a reader sees the old or the new file, never half of one.
+   * No fsync, as runc's saveState: the state describes live processes and
+   * lives in /run (tmpfs on most hosts), so it has nothing to survive a crash
+   * for, and an fsync on a disk-backed --root costs a journal commit (ms, and
+   * serialised between containers created in parallel).
+   */
   write(id: string, state: SavedState): void {
     const final = this.statePath(id);
     const tmp = `${final}.${process.pid}.tmp`;
     const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | fs.constants.O_EXCL, 0o600);
     try {
       fs.writeSync(fd, JSON.stringify(state));
-      fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);
     }
