@@ -53,6 +53,30 @@ export interface MountOp {
    */
   attrSet?: number;
   attrClr?: number;
+  /**
+   * Id-mapped bind mount (runtime-spec config.md "Mounts": uidMappings,
+   * gidMappings, `idmap`, `ridmap`; mount_setattr(2) MOUNT_ATTR_IDMAP). The
+   * executor clones `source` with open_tree(2) (with every submount when
+   * `flags` has MS_REC), sets the mapping on the detached copy while it is
+   * still in the host's user namespace, and attaches it at `destination`
+   * with move_mount(2) instead of mount(2) (step `mount-idmap`, then `mount`).
+   * Absent: a plain mount.
+   */
+  idmap?: IdmapOp;
+}
+
+export interface IdmapOp {
+  /**
+   * The mapping, as the uid_map/gid_map text of a user namespace the
+   * executor creates for the mount ("containerID hostID size" lines: ids on
+   * the filesystem (containerID) are shown as hostID). Both, or usernsPath.
+   */
+  uidMap?: string;
+  gidMap?: string;
+  /** Take the mapping of this existing user namespace instead (a joined linux user namespace). */
+  usernsPath?: string;
+  /** `ridmap`: every mount of the cloned tree is id-mapped (AT_RECURSIVE); `idmap`: only its top mount, as runc. */
+  recursive: boolean;
 }
 
 export interface DeviceOp {

@@ -5,13 +5,14 @@
  * cannot claim more than the runtime does.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import { parseMountOptions } from './compile/mounts.ts';
 import { CAPABILITIES } from './compile/constants.ts';
 
 // runc's mount option vocabulary (libcontainer/specconv); each is kept only when our parser turns it into a flag or propagation.
-const CANDIDATE_MOUNT_OPTIONS = ['acl', 'async', 'atime', 'bind', 'defaults', 'dev', 'diratime', 'dirsync', 'exec', 'iversion', 'lazytime', 'loud',
+const CANDIDATE_MOUNT_OPTIONS = ['acl', 'async', 'atime', 'bind', 'defaults', 'dev', 'diratime', 'dirsync', 'exec', 'idmap', 'iversion', 'lazytime', 'loud',
   'mand', 'noacl', 'noatime', 'nodev', 'nodiratime', 'noexec', 'noiversion', 'nolazytime', 'nomand', 'norelatime', 'nostrictatime', 'nosuid',
-  'nosymfollow', 'private', 'ratime', 'rbind', 'rdev', 'rdiratime', 'relatime', 'remount', 'rexec', 'rnoatime', 'rnodev', 'rnodiratime',
+  'nosymfollow', 'private', 'ratime', 'rbind', 'rdev', 'rdiratime', 'relatime', 'remount', 'rexec', 'ridmap', 'rnoatime', 'rnodev', 'rnodiratime',
   'rnoexec', 'rnorelatime', 'rnostrictatime', 'rnosuid', 'rnosymfollow', 'ro', 'rprivate', 'rrelatime', 'rro', 'rrw', 'rshared', 'rslave',
   'rstrictatime', 'rsuid', 'rsymfollow', 'runbindable', 'rw', 'shared', 'silent', 'slave', 'strictatime', 'suid', 'symfollow', 'sync',
   'tmpcopyup', 'unbindable'];
@@ -20,6 +21,11 @@ export function supportedMountOptions(): string[] {
   return CANDIDATE_MOUNT_OPTIONS.filter((o) => {
     try { return parseMountOptions([o]).data.length === 0; } catch { return false; }
   });
+}
+
+function kernelAtLeast(major: number, minor: number): boolean {
+  const [a = 0, b = 0] = os.release().split('.').map((n) => parseInt(n, 10));
+  return a > major || (a === major && b >= minor);
 }
 
 export interface FeaturesDeps {
@@ -55,7 +61,8 @@ export function features(deps: FeaturesDeps): Record<string, unknown> {
       apparmor: { enabled: lsmApparmor },
       selinux: { enabled: lsmSelinux },
       intelRdt: { enabled: false },
-      mountExtensions: { idmap: { enabled: false } },
+      // Id-mapped bind mounts need mount_setattr(2) (Linux 5.12).
+      mountExtensions: { idmap: { enabled: kernelAtLeast(5, 12) } },
     },
     annotations: {
       'org.oci-ts.version': deps.version,

@@ -68,7 +68,73 @@ t.test('mount options become flags, propagation and data like runc', (t) => {
   const rec = parseMountOptions(['rbind', 'rro', 'rnosuid', 'rexec', 'rnoatime']);
   t.same([rec.flags, rec.attrSet, rec.attrClr], [MS.BIND | MS.REC, MOUNT_ATTR.RDONLY | MOUNT_ATTR.NOSUID | MOUNT_ATTR.NOATIME, MOUNT_ATTR.NOEXEC | MOUNT_ATTR._ATIME]);
   t.same([parseMountOptions(['rrelatime']).attrSet, parseMountOptions(['rrelatime']).attrClr], [0, MOUNT_ATTR._ATIME], 'rrelatime is the 0 mode');
-  throwsAt(t, () => parseMountOptions(['ridmap'], '/mounts/3/options'), '/mounts/3/options/0', 'EUNSUPPORTED');
+  throwsAt(t, () => parseMountOptions(['tmpcopyup'], '/mounts/3/options'), '/mounts/3/options/0', 'EUNSUPPORTED');
+  t.end();
+});
+
+t.test('idmap/ridmap: parsed as options, never as filesystem data', (t) => {
+  t.same(parseMountOptions(['rbind', 'idmap']).idmap, { kind: 'idmap', index: 1 });
+  t.same(parseMountOptions(['ridmap', 'bind']).idmap, { kind: 'ridmap', index: 0 });
+  t.same(parseMountOptions(['bind', 'ridmap']).data, [], 'not passed to mount(2)');
+  t.notOk('idmap' in parseMountOptions(['bind']), 'absent without the option');
+  throwsAt(t, () => parseMountOptions(['bind', 'idmap=uids=0-1-10;gids=0-1-10'], '/mounts/2/options'), '/mounts/2/options/1', 'EUNSUPPORTED');
+  t.end();
+});
+
+t.test('id-mapped mounts compile to the mapping the executor sets (runc 1.2 semantics)', (t) => {
+  const userns = (s: Spec) => {
+    s.linux!.namespaces!.push({ type: 'user' });
+    s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    s.linux!.gidMappings = [{ containerID: 0, hostID: 200000, size: 65536 }];
+    return s;
+  };
+  const one = (s: Spec, m: Spec['mounts'] extends (infer M)[] | undefined ? M : never) => {
+    s.mounts = [m];
+    return compile(s).mounts[0];
+  };
+  const own = one(userns(base()), { destination: '/d', type: 'bind', source: '/src', options: ['rbind', 'idmap'] });
+  t.same(own.idmap, { uidMap: '0 100000 65536\n', gidMap: '0 200000 65536\n', recursive: false }, 'idmap alone: the container\'s mapping');
+  t.equal(own.flags, MS.BIND | MS.REC, 'rbind still clones the whole tree');
+  t.same(one(userns(base()), { destination: '/d', type: 'bind', source: '/src', options: ['rbind', 'ridmap'], uidMappings: [], gidMappings: [] }).idmap,
+    { uidMap: '0 100000 65536\n', gidMap: '0 200000 65536\n', recursive: true }, 'ridmap with empty mappings (runtime-spec #1224): the container\'s, recursive');
+  const own2 = one(userns(base()), {
+    destination: '/d', type: 'none', source: 'rel', options: ['bind', 'ro', 'idmap'],
+    uidMappings: [{ containerID: 1000, hostID: 100000, size: 1 }, { containerID: 0, hostID: 100001, size: 1 }],
+    gidMappings: [{ containerID: 1000, hostID: 200000, size: 2 }],
+  });
+  t.same(own2.idmap, { uidMap: '1000 100000 1\n0 100001 1\n', gidMap: '1000 200000 2\n', recursive: false }, 'the mount\'s own mappings win');
+  t.equal(own2.source, '/b/rel', 'relative source resolved against the bundle, as any bind');
+  t.equal(own2.remountFlags, MS.BIND | MS.REMOUNT | MS.RDONLY, 'ro still needs the remount');
+  const joined = base();
+  joined.linux!.namespaces!.push({ type: 'user', path: '/proc/42/ns/user' });
+  t.same(one(joined, { destination: '/d', type: 'bind', source: '/src', options: ['bind', 'idmap'] }).idmap,
+    { usernsPath: '/proc/42/ns/user', recursive: false }, 'a joined user namespace lends its mapping by path');
+  // runc accepts mappings without the option (config.md: the option SHOULD be there): not recursive.
+  t.same(one(base(), { destination: '/d', type: 'bind', source: '/src', options: ['rbind'], uidMappings: [{ containerID: 0, hostID: 1, size: 1 }], gidMappings: [{ containerID: 0, hostID: 1, size: 1 }] }).idmap,
+    { uidMap: '0 1 1\n', gidMap: '0 1 1\n', recursive: false }, 'mappings without idmap/ridmap: idmap, as runc; no user namespace needed');
+  t.notOk('idmap' in one(base(), { destination: '/d', type: 'bind', source: '/src', options: ['bind'], uidMappings: [], gidMappings: [] }), 'empty mappings, no option: a plain bind');
+  t.end();
+});
+
+t.test('id-mapped mount mistakes name their field', (t) => {
+  const at = (m: NonNullable<Spec['mounts']>[number], pointer: string, withUserns = false) => {
+    const s = base();
+    if (withUserns) {
+      s.linux!.namespaces!.push({ type: 'user' });
+      s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      s.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    }
+    s.mounts = [{ destination: '/proc', type: 'proc', source: 'proc' }, m];
+    throwsAt(t, () => compile(s), pointer);
+  };
+  const map = [{ containerID: 0, hostID: 100000, size: 10 }];
+  at({ destination: '/t', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'idmap'] }, '/mounts/1/options/1', true);
+  at({ destination: '/t', type: 'tmpfs', source: 'tmpfs', uidMappings: map, gidMappings: map }, '/mounts/1/uidMappings');
+  at({ destination: '/d', type: 'bind', source: '/s', options: ['bind', 'idmap'], uidMappings: map }, '/mounts/1/gidMappings');
+  at({ destination: '/d', type: 'bind', source: '/s', options: ['bind', 'idmap'], gidMappings: map }, '/mounts/1/uidMappings');
+  at({ destination: '/d', type: 'bind', source: '/s', options: ['bind', 'idmap'], uidMappings: [{ containerID: 0, hostID: 100000, size: 0 }], gidMappings: map }, '/mounts/1/uidMappings/0/size');
+  at({ destination: '/d', type: 'bind', source: '/s', options: ['bind', 'idmap'], uidMappings: map, gidMappings: [map[0], { containerID: 10, hostID: -1, size: 1 }] }, '/mounts/1/gidMappings/1/hostID');
+  at({ destination: '/d', type: 'bind', source: '/s', options: ['rbind', 'ridmap'] }, '/mounts/1/options/1');
   t.end();
 });
 

@@ -5,8 +5,8 @@
  * mount(2) ignores those flags on the initial MS_BIND.
  */
 import path from 'node:path';
-import type { MountOp } from '@oci/core/program';
-import type { Spec } from '../spec-types.ts';
+import type { IdmapOp, MountOp } from '@oci/core/program';
+import type { IdMap, Mount, Spec } from '../spec-types.ts';
 import { MS } from './constants.ts';
 import { CompileError } from './error.ts';
 
@@ -48,13 +48,23 @@ const REC_ATTRS: Record<string, [boolean, number]> = {
   rnosymfollow: [false, MOUNT_ATTR.NOSYMFOLLOW], rsymfollow: [true, MOUNT_ATTR.NOSYMFOLLOW],
 };
 
-/** Id-mapped mounts and tmpcopyup are not implemented yet: refuse them rather than ignore them. */
-const UNSUPPORTED = new Set(['idmap', 'ridmap', 'tmpcopyup']);
+/** tmpcopyup is not implemented: refuse it rather than ignore it. */
+const UNSUPPORTED = new Set(['tmpcopyup']);
+
+/**
+ * Id-mapped mounts (config.md "Mounts", runc specconv complexFlags):
+ * `idmap` maps the top mount of the bind, `ridmap` every mount of an rbind.
+ */
+const IDMAP_OPTIONS: Record<string, 'idmap' | 'ridmap'> = { idmap: 'idmap', ridmap: 'ridmap' };
 
 // Flags that need a remount after MS_BIND to take effect (mount(2) "Creating a bind mount").
 const REMOUNT_MASK = ~(MS.BIND | MS.REC | MS.REMOUNT);
 
-export interface ParsedOptions { flags: number; propagation: number[]; data: string[]; attrSet: number; attrClr: number }
+export interface ParsedOptions {
+  flags: number; propagation: number[]; data: string[]; attrSet: number; attrClr: number;
+  /** The last of `idmap`/`ridmap` given, with its index in options (absent: neither). */
+  idmap?: { kind: 'idmap' | 'ridmap'; index: number };
+}
 
 export function parseMountOptions(options: string[] = [], pointer = '/mounts/0/options'): ParsedOptions {
   let flags = 0;
@@ -62,8 +72,13 @@ export function parseMountOptions(options: string[] = [], pointer = '/mounts/0/o
   let attrClr = 0;
   const propagation: number[] = [];
   const data: string[] = [];
+  let idmap: ParsedOptions['idmap'];
   options.forEach((opt, i) => {
     if (UNSUPPORTED.has(opt)) throw new CompileError(`${pointer}/${i}`, `mount option "${opt}" is not supported by oci-ts yet`, 'EUNSUPPORTED');
+    if (IDMAP_OPTIONS[opt]) { idmap = { kind: IDMAP_OPTIONS[opt], index: i }; return; }
+    // crun's "idmap=uids=...;gids=..." syntax: refused rather than passed as
+    // filesystem data, which a bind mount would silently ignore.
+    if (/^r?idmap=/.test(opt)) throw new CompileError(`${pointer}/${i}`, `mount option "${opt}" (crun's idmap syntax) is not supported by oci-ts: give the mapping in uidMappings/gidMappings`, 'EUNSUPPORTED');
     const f = FLAGS[opt];
     if (f) { flags = f[0] ? flags & ~f[1] : flags | f[1]; return; }
     const a = REC_ATTRS[opt];
@@ -77,7 +92,7 @@ export function parseMountOptions(options: string[] = [], pointer = '/mounts/0/o
     if (p !== undefined) { propagation.push(p); return; }
     data.push(opt);
   });
-  return { flags, propagation, data, attrSet, attrClr };
+  return { flags, propagation, data, attrSet, attrClr, ...(idmap ? { idmap } : {}) };
 }
 
 export interface MountContext {
@@ -92,10 +107,10 @@ export function compileMounts(spec: Spec, ctx: MountContext): MountOp[] {
     if (typeof m.destination !== 'string' || !m.destination.startsWith('/')) {
       throw new CompileError(`${p}/destination`, `mount destination must be an absolute path: "${m.destination}"`);
     }
-    if (m.uidMappings?.length || m.gidMappings?.length) throw new CompileError(`${p}/uidMappings`, 'id-mapped mounts are not supported by oci-ts yet', 'EUNSUPPORTED');
     const opts = parseMountOptions(m.options, `${p}/options`);
     const type = m.type ?? '';
     const isBind = type === 'bind' || (opts.flags & MS.BIND) !== 0;
+    const idmap = compileIdmap(spec, m, opts, p, isBind);
     let flags = opts.flags | (isBind ? MS.BIND : 0);
     let source = m.source ?? '';
     let createAs: 'dir' | 'file' = 'dir';
@@ -119,8 +134,51 @@ export function compileMounts(spec: Spec, ctx: MountContext): MountOp[] {
       remountFlags,
       createAs,
       ...(opts.attrSet || opts.attrClr ? { attrSet: opts.attrSet, attrClr: opts.attrClr } : {}),
+      ...(idmap ? { idmap } : {}),
     };
   });
+}
+
+/** uid_map/gid_map text ("containerID hostID size" lines) of a mount's mappings. */
+function mappingText(maps: IdMap[], pointer: string): string {
+  return maps.map((m, i) => {
+    for (const k of ['containerID', 'hostID', 'size'] as const) {
+      if (!Number.isInteger(m[k]) || m[k] < 0 || m[k] > 0xffffffff) throw new CompileError(`${pointer}/${i}/${k}`, `${k} must be an integer from 0 to 4294967295, found ${JSON.stringify(m[k])}`);
+    }
+    // user_namespaces(7): a mapping line maps at least one id (the kernel answers EINVAL).
+    if (m.size === 0) throw new CompileError(`${pointer}/${i}/size`, 'size must be at least 1: a mapping of 0 ids maps nothing');
+    return `${m.containerID} ${m.hostID} ${m.size}\n`;
+  }).join('');
+}
+
+/**
+ * A mount's id mapping (config.md "Mounts": uidMappings/gidMappings with
+ * `idmap` or `ridmap`), as runc 1.2 specconv + validate.checkIDMapMounts:
+ * - mappings on the mount: those (runc also accepts them without `idmap`,
+ *   the spec only says the option SHOULD be there: non-recursive then);
+ * - `idmap`/`ridmap` alone (or with empty mappings, runtime-spec #1224):
+ *   the container's user namespace mapping, or the joined user namespace;
+ * - only bind mounts; both uid and gid mappings or neither.
+ */
+function compileIdmap(spec: Spec, m: Mount, opts: ParsedOptions, p: string, isBind: boolean): IdmapOp | undefined {
+  const uid = m.uidMappings ?? [];
+  const gid = m.gidMappings ?? [];
+  const mapped = uid.length > 0 || gid.length > 0;
+  if (!mapped && !opts.idmap) return undefined;
+  const where = opts.idmap ? `${p}/options/${opts.idmap.index}` : `${p}/${uid.length ? 'uidMappings' : 'gidMappings'}`;
+  const recursive = opts.idmap?.kind === 'ridmap';
+  if (!isBind) throw new CompileError(where, 'id-mapped mounts (uidMappings/gidMappings, idmap, ridmap) are only supported for bind mounts: add "bind" or "rbind" to options');
+  if (mapped) {
+    if (!uid.length) throw new CompileError(`${p}/uidMappings`, 'gidMappings is set, so uidMappings must be too (config.md "Mounts": they are given together)');
+    if (!gid.length) throw new CompileError(`${p}/gidMappings`, 'uidMappings is set, so gidMappings must be too (config.md "Mounts": they are given together)');
+    return { uidMap: mappingText(uid, `${p}/uidMappings`), gidMap: mappingText(gid, `${p}/gidMappings`), recursive };
+  }
+  const userns = spec.linux?.namespaces?.find((n) => n.type === 'user');
+  if (userns?.path) return { usernsPath: userns.path, recursive };
+  const lu = spec.linux?.uidMappings ?? [];
+  const lg = spec.linux?.gidMappings ?? [];
+  if (userns && lu.length && lg.length) return { uidMap: mappingText(lu, '/linux/uidMappings'), gidMap: mappingText(lg, '/linux/gidMappings'), recursive };
+  throw new CompileError(where, `"${opts.idmap!.kind}" without uidMappings/gidMappings on the mount takes the container's user namespace mapping, but linux.namespaces has no user namespace with linux.uidMappings/gidMappings`);
 }
 
 export function compileRootfsPropagation(spec: Spec): number {

@@ -15,6 +15,7 @@ pub mod devices;
 pub mod error;
 pub mod exec;
 pub mod hooks;
+pub mod idmap;
 pub mod namespaces;
 pub mod program;
 pub mod rootfs;
@@ -140,6 +141,9 @@ fn run(init: &mut Init, prog_fd: RawFd, console: Option<RawFd>, npres: u32) -> R
     Some(s) => seccomp::connect_listener(s)?,
     None => None,
   };
+  // Id-mapped mounts are made while we are still root in the host's user
+  // and mount namespaces (idmap.rs); attached after the rootfs is prepared.
+  let idmapped = idmap::prepare(init, &p.mounts)?;
   namespaces::enter_user(init, &nss)?;
   let fork = namespaces::enter_others(init, &nss, p.time_offsets.as_ref())?;
   init.at("pid")?;
@@ -191,14 +195,15 @@ fn run(init: &mut Init, prog_fd: RawFd, console: Option<RawFd>, npres: u32) -> R
   if new_mount_ns {
     let rootfd = rootfs::prepare(init, &p)?;
     let cgroupns = nss.iter().any(|n| n.flag == libc::CLONE_NEWCGROUP);
-    for m in &p.mounts {
+    for (i, m) in p.mounts.iter().enumerate() {
       init.at("mount")?;
       if m.fstype == "cgroup" {
         cgroupfs::mount_cgroup(rootfd.0, m, cgroupns)?;
       } else {
-        rootfs::mount_one(rootfd.0, m)?;
+        rootfs::mount_one(rootfd.0, m, idmapped.get(i).and_then(Option::as_ref))?;
       }
     }
+    drop(idmapped);
     for d in &p.devices {
       init.at("device")?;
       devices::create(rootfd.0, d)?;

@@ -62,6 +62,21 @@ pub struct MountOp {
   pub attr_set: u64,
   #[serde(default)]
   pub attr_clr: u64,
+  /// Id-mapped bind mount (idmap.rs); absent: a plain mount(2).
+  pub idmap: Option<IdmapOp>,
+}
+
+/// MountOp.idmap (program.d.ts): the user namespace whose mapping the
+/// detached copy of the source gets, and whether every mount of the tree
+/// gets it (`ridmap`) or only the top one (`idmap`).
+#[derive(Deserialize, Debug, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct IdmapOp {
+  pub uid_map: Option<String>,
+  pub gid_map: Option<String>,
+  pub userns_path: Option<String>,
+  #[serde(default)]
+  pub recursive: bool,
 }
 
 fn dir() -> String {

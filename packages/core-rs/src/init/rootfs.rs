@@ -212,12 +212,18 @@ pub fn prepare(init: &mut Init, p: &InitProgram) -> Result<Fd> {
   Ok(Fd(fd))
 }
 
-pub fn mount_one(rootfd: RawFd, m: &MountOp) -> Result<()> {
+/// One MountOp. `tree`: the detached id-mapped copy of the source made by
+/// idmap::prepare, attached here with move_mount(2) instead of mount(2).
+pub fn mount_one(rootfd: RawFd, m: &MountOp, tree: Option<&Fd>) -> Result<()> {
   let what = |s: &str| format!("{s} {} on {}", m.fstype, m.destination);
   let dest = create_in_root(rootfd, &m.destination, m.create_as == "file").ctx("mount", what("create destination for"))?;
-  let fstype = if m.fstype.is_empty() || m.flags & libc::MS_BIND as u64 != 0 { None } else { Some(m.fstype.as_str()) };
-  let src = if m.source.is_empty() { Some(m.fstype.as_str()) } else { Some(m.source.as_str()) };
-  mount(src, &dest.proc_path(), fstype, m.flags, Some(&m.data)).ctx("mount", what("mount"))?;
+  if let Some(tree) = tree {
+    super::idmap::attach(tree.0, dest.0).ctx("mount", what("attach (move_mount) the id-mapped"))?;
+  } else {
+    let fstype = if m.fstype.is_empty() || m.flags & libc::MS_BIND as u64 != 0 { None } else { Some(m.fstype.as_str()) };
+    let src = if m.source.is_empty() { Some(m.fstype.as_str()) } else { Some(m.source.as_str()) };
+    mount(src, &dest.proc_path(), fstype, m.flags, Some(&m.data)).ctx("mount", what("mount"))?;
+  }
   drop(dest);
   if m.remount_flags == 0 && m.propagation.is_empty() && m.attr_set == 0 && m.attr_clr == 0 {
     return Ok(());
@@ -239,11 +245,11 @@ pub fn mount_one(rootfd: RawFd, m: &MountOp) -> Result<()> {
 
 /// struct mount_attr (mount_setattr(2), linux/mount.h).
 #[repr(C)]
-struct MountAttr {
-  attr_set: u64,
-  attr_clr: u64,
-  propagation: u64,
-  userns_fd: u64,
+pub(super) struct MountAttr {
+  pub attr_set: u64,
+  pub attr_clr: u64,
+  pub propagation: u64,
+  pub userns_fd: u64,
 }
 
 /// mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE): the attributes of
