@@ -83,3 +83,31 @@ t.test('memory: a swap limit alone converts against the memory limit in force', 
   const u = fake(t, { 'memory.max': 'max', 'memory.swap.max': 'max' });
   t.throws(() => u.m.set({ memory: { swap: 300 << 20 } }), { code: 'EINVALID' }, 'no memory limit to convert against');
 });
+
+t.test('io: a failed set restores io.weight and io.max lines, removing the ones that were new', async (t) => {
+  const { m, writes } = fake(t, { 'io.weight': 'default 100\n8:0 300', 'io.max': '8:0 rbps=max wbps=1000 riops=max wiops=max' });
+  t.throws(() =>
+    m.set({
+      blockIO: {
+        weight: 500,
+        weightDevice: [{ major: 8, minor: 0, weight: 1000 }, { major: 8, minor: 16, weight: 1000 }],
+        throttleWriteBpsDevice: [{ major: 8, minor: 0, rate: 5000 }, { major: 8, minor: 16, rate: 7000 }],
+      },
+      hugepageLimits: [{ pageSize: '2MB', limit: 0 }],
+    }),
+    { code: 'ENOTSUPPORTED', resource: 'hugepageLimits.2MB' },
+  );
+  t.same(writes, [
+    ['io.weight', 'default 4950'],
+    ['io.weight', '8:0 10000'],
+    ['io.weight', '8:16 10000'],
+    ['io.max', '8:0 wbps=5000'],
+    ['io.max', '8:16 wbps=7000'],
+    // rolled back, in reverse
+    ['io.max', '8:16 rbps=max wbps=max riops=max wiops=max'],
+    ['io.max', '8:0 rbps=max wbps=1000 riops=max wiops=max'],
+    ['io.weight', '8:16 default'],
+    ['io.weight', '8:0 300'],
+    ['io.weight', 'default 100'],
+  ]);
+});

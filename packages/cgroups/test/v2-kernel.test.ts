@@ -247,6 +247,11 @@ if (!pureV2()) {
       m.set({ blockIO: { weightDevice: [{ major: d.major, minor: d.minor, weight: 1000 }] } });
       t.match(read(m, 'io.weight'), new RegExp(`^${dev} 10000$`, 'm'), 'io.weight: the device 1000 → 10000');
     }
+    // A refused update (an unknown huge page size, after io) restores the io lines.
+    const ioBefore = [read(m, 'io.max'), read(m, 'io.weight')];
+    const vda = { major: d.major, minor: d.minor };
+    t.throws(() => m.update({ blockIO: { weight: 100, weightDevice: [{ ...vda, weight: 10 }], throttleWriteBpsDevice: [{ ...vda, rate: MiB }], throttleReadBpsDevice: [{ ...vda, rate: MiB }] }, hugepageLimits: [{ pageSize: '3MB', limit: 1 }] }), { code: 'ENOTSUPPORTED' });
+    t.same([read(m, 'io.max'), read(m, 'io.weight')], ioBefore, 'io.max and io.weight as before');
     // 4 MiB of direct writes at 40 MiB (past the swap test's area): 16 s at
     // 256 KiB/s, so it is still running when sampled.
     const total = 4 * MiB;

@@ -6,7 +6,7 @@
  */
 import type { V2Group } from './group.ts';
 import type { LinuxBlockIO, LinuxThrottleDevice } from '../types.ts';
-import { exists, readOptional } from '../file.ts';
+import { exists, readOptional, writeFile, type Journal } from '../file.ts';
 import { CgroupError } from '../errors.ts';
 import { blkioWeightToIoWeight, isSet } from '../convert.ts';
 import type { BlkioEntry } from '../stats.ts';
@@ -29,6 +29,30 @@ export function ioMaxLines(b: LinuxBlockIO): string[] {
   return [...byDev].map(([dev, kv]) => `${dev} ${kv.join(' ')}`);
 }
 
+/**
+ * Writes lines of keyed files (io.max, io.weight, io.bfq.weight: one
+ * "default" or "MAJ:MIN" line per key, each line read back also a valid
+ * write), registering each one's undo: the key's line as it was before this
+ * set, or for a device that had none, `removeLine` (cgroup-v2.rst "IO
+ * Interface Files": "default" as a device's weight drops the override, an
+ * all-"max" io.max line the limit).
+ */
+class KeyedWriter {
+  private readonly before = new Map<string, string[]>();
+  constructor(
+    private readonly dir: string,
+    private readonly j: Journal,
+  ) {}
+
+  write(file: string, key: string, line: string, resource: string, removeLine?: string): void {
+    if (!this.before.has(file)) this.before.set(file, (readOptional(this.dir, file) ?? '').split('\n'));
+    const old = this.before.get(file)!.find((l) => l.split(/\s+/)[0] === key);
+    this.j.write(this.dir, file, line, resource, { undo: false });
+    const undo = old ?? removeLine;
+    if (undo !== undefined && undo !== line) this.j.onRollback(() => writeFile(this.dir, file, undo, resource));
+  }
+}
+
 export const io: V2Group = {
   name: 'io',
   controller: 'io',
@@ -37,29 +61,34 @@ export const io: V2Group = {
     const b = r.blockIO;
     if (!b) return;
     const bfq = exists(dir, 'io.bfq.weight');
+    const w = new KeyedWriter(dir, j);
     if (b.weight) {
-      if (bfq) j.write(dir, 'io.bfq.weight', String(b.weight), 'blockIO.weight', { undo: false });
-      else j.write(dir, 'io.weight', `default ${blkioWeightToIoWeight(b.weight)}`, 'blockIO.weight', { undo: false });
+      if (bfq) w.write('io.bfq.weight', 'default', String(b.weight), 'blockIO.weight');
+      else w.write('io.weight', 'default', `default ${blkioWeightToIoWeight(b.weight)}`, 'blockIO.weight');
     }
     if (b.leafWeight) throw new CgroupError('ENOTSUPPORTED', 'cgroups: blockIO.leafWeight has no cgroup v2 file', { resource: 'blockIO.leafWeight', value: String(b.leafWeight) });
     for (const wd of b.weightDevice ?? []) {
       if (!wd.weight) continue;
+      const dev = `${wd.major}:${wd.minor}`;
       if (bfq) {
-        j.write(dir, 'io.bfq.weight', `${wd.major}:${wd.minor} ${wd.weight}`, 'blockIO.weightDevice', { undo: false });
+        w.write('io.bfq.weight', dev, `${dev} ${wd.weight}`, 'blockIO.weightDevice', `${dev} default`);
         continue;
       }
       try {
-        j.write(dir, 'io.weight', `${wd.major}:${wd.minor} ${blkioWeightToIoWeight(wd.weight)}`, 'blockIO.weightDevice', { undo: false });
+        w.write('io.weight', dev, `${dev} ${blkioWeightToIoWeight(wd.weight)}`, 'blockIO.weightDevice', `${dev} default`);
       } catch (err) {
         // A per-device io.weight needs io.cost enabled on that device (root's
         // io.cost.qos; cgroup-v2.rst "IO Interface Files"), else EOPNOTSUPP.
         // runc writes per-device weights only through BFQ and ignores them
         // otherwise, so a config runc accepts is not refused: a warning.
         if ((err as CgroupError).errno !== 95) throw err;
-        warn(`cgroups: blockIO.weightDevice ${wd.major}:${wd.minor}: the device has no weight-based IO control (no BFQ, io.cost not enabled); ignored`);
+        warn(`cgroups: blockIO.weightDevice ${dev}: the device has no weight-based IO control (no BFQ, io.cost not enabled); ignored`);
       }
     }
-    for (const line of ioMaxLines(b)) j.write(dir, 'io.max', line, 'blockIO.throttle', { undo: false });
+    for (const line of ioMaxLines(b)) {
+      const dev = line.split(' ')[0];
+      w.write('io.max', dev, line, 'blockIO.throttle', `${dev} rbps=max wbps=max riops=max wiops=max`);
+    }
   },
   stats(dir, s) {
     const text = readOptional(dir, 'io.stat');
