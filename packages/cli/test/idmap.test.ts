@@ -1,0 +1,180 @@
+// Id-mapped mounts (runtime-spec config.md "Mounts": uidMappings,
+// gidMappings, idmap, ridmap) on the real kernel, checked from inside the
+// container: the owner a file shows through the mount, and the owner a file
+// written through it gets on the host.
+// Skipped (saying why) when not root, without the executor, or when the
+// test directory's filesystem cannot be id-mapped.
+import t, { type Test } from 'tap';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { busyboxBundle, cgroupLeftovers, executorAvailable, makeBundle, ociTs, processLeftovers, uniqueId, type Result } from './helpers.ts';
+
+const why = await executorAvailable();
+const [kmaj = 0, kmin = 0] = os.release().split('.').map((n) => parseInt(n, 10));
+if (why) {
+  t.plan(0, `id-mapped mount tests skipped: ${why}`);
+} else if (kmaj < 5 || (kmaj === 5 && kmin < 12)) {
+  t.plan(0, `id-mapped mount tests skipped: kernel ${os.release()} has no mount_setattr(2) (5.12)`);
+} else {
+  // Registered before t.testdir so the submount is gone when tap removes the directory.
+  t.teardown(() => { spawnSync('umount', ['-l', path.join(dir, 'src', 'sub')]); });
+  const dir = t.testdir({ root: {} });
+  const root = path.join(dir, 'root');
+  // The host directory mounted into the containers: a root-owned file, a
+  // file of uid/gid 1000, and a tmpfs submount with a root-owned file.
+  const src = path.join(dir, 'src');
+  fs.mkdirSync(path.join(src, 'sub'), { recursive: true });
+  fs.writeFileSync(path.join(src, 'root-file'), '');
+  fs.writeFileSync(path.join(src, 'user-file'), '');
+  fs.chownSync(path.join(src, 'user-file'), 1000, 1000);
+  const sub = spawnSync('mount', ['-t', 'tmpfs', 'tmpfs', path.join(src, 'sub')]);
+  fs.writeFileSync(path.join(src, 'sub', 'inner'), '');
+
+  let n = 0;
+  const USERNS = { containerID: 0, hostID: 100000, size: 65536 };
+  /** Runs `script`; the container gets a tmpfs /tmp (its own) for the mount points, and a user namespace 0→100000 unless told otherwise. */
+  const run = (script: string, mounts: object[], opts: { userns?: boolean; cmd?: 'run' | 'create'; id?: string; env?: NodeJS.ProcessEnv } = {}): Result => {
+    const b = makeBundle(path.join(dir, `b${++n}`), (c) => {
+      c.process.args = ['sh', '-c', script];
+      if (opts.userns !== false) {
+        c.linux.namespaces.push({ type: 'user' });
+        c.linux.uidMappings = [USERNS];
+        c.linux.gidMappings = [USERNS];
+      }
+      // The shared rootfs belongs to the host's root: the container's root
+      // (100000) may not create mount points in it, so they live on a tmpfs.
+      c.mounts.push({ destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'mode=755'] }, ...mounts);
+    });
+    return ociTs(['--root', root, opts.cmd ?? 'run', '-b', b, opts.id ?? uniqueId('idmap')], opts.env ? { env: opts.env } : {});
+  };
+  const bind = (dest: string, options: string[], extra: object = {}) => ({ destination: dest, type: 'bind', source: src, options, ...extra });
+  const stat = (...files: string[]) => `stat -c '%n %u:%g' ${files.join(' ')}`;
+
+  // Probe: can this filesystem be id-mapped at all (tmpfs since 6.3, ext4/xfs/btrfs since 5.12-5.15)?
+  const probe = sub.status === 0 ? run(stat('/tmp/m/root-file'), [bind('/tmp/m', ['bind', 'idmap'])]) : undefined;
+  if (!probe || probe.status !== 0) {
+    t.plan(0, `id-mapped mount tests skipped: ${probe ? `${os.release()}: ${probe.stderr.trim()}` : 'cannot mount a tmpfs submount'}`);
+  } else {
+    t.afterEach(() => {
+      const left = fs.readdirSync(root).filter((f) => !f.startsWith('.'));
+      for (const id of left) ociTs(['--root', root, 'delete', '--force', id]);
+    });
+
+    t.test('idmap with the container\'s own mapping: host root shows as root, writes land as host root', async (t) => {
+      for (const f of ['new-idmap', 'new-plain']) fs.rmSync(path.join(src, f), { force: true });
+      const r = run(`${stat('/tmp/m/root-file', '/tmp/m/user-file', '/tmp/plain/root-file', '/tmp/plain/user-file')}; touch /tmp/m/new-idmap; touch /tmp/plain/new-plain 2>/dev/null || echo plain-denied`,
+        [bind('/tmp/m', ['bind', 'idmap']), bind('/tmp/plain', ['rbind'])]);
+      t.equal(r.status, 0, r.stderr);
+      t.match(r.stdout, /^\/tmp\/m\/root-file 0:0$/m, 'through idmap: the root-owned file is root\'s');
+      t.match(r.stdout, /^\/tmp\/m\/user-file 1000:1000$/m, 'uid 1000 stays 1000');
+      t.match(r.stdout, /^\/tmp\/plain\/root-file 65534:65534$/m, 'without idmap: unmapped, the overflow id');
+      t.match(r.stdout, /^\/tmp\/plain\/user-file 65534:65534$/m);
+      t.match(r.stdout, /plain-denied/, 'without idmap the container\'s root may not write a root-owned directory');
+      const st = fs.statSync(path.join(src, 'new-idmap'));
+      t.same([st.uid, st.gid], [0, 0], 'a file the container\'s root created is owned by 0:0 on the host, not 100000');
+      t.notOk(fs.existsSync(path.join(src, 'new-plain')));
+    });
+
+    t.test('mount-level uidMappings/gidMappings differ from the container\'s', async (t) => {
+      // On-disk 1000 is shown as host 100000 (the container's root); on-disk 0 is unmapped on this mount.
+      const r = run(stat('/tmp/m/root-file', '/tmp/m/user-file'), [bind('/tmp/m', ['bind', 'idmap'], {
+        uidMappings: [{ containerID: 1000, hostID: 100000, size: 1 }],
+        gidMappings: [{ containerID: 1000, hostID: 100005, size: 1 }],
+      })]);
+      t.equal(r.status, 0, r.stderr);
+      t.match(r.stdout, /^\/tmp\/m\/user-file 0:5$/m, 'uid 1000 → 100000 → root inside; gid 1000 → 100005 → 5');
+      t.match(r.stdout, /^\/tmp\/m\/root-file 65534:65534$/m, 'on-disk root is outside the mount\'s mapping');
+    });
+
+    t.test('ridmap maps the submounts of an rbind, idmap only its top mount (as runc)', async (t) => {
+      const r = run(stat('/tmp/i/root-file', '/tmp/i/sub/inner', '/tmp/r/root-file', '/tmp/r/sub/inner'),
+        [bind('/tmp/i', ['rbind', 'idmap']), bind('/tmp/r', ['rbind', 'ridmap'])]);
+      t.equal(r.status, 0, r.stderr);
+      t.match(r.stdout, /^\/tmp\/i\/root-file 0:0$/m);
+      t.match(r.stdout, /^\/tmp\/i\/sub\/inner 65534:65534$/m, 'idmap + rbind: the submount is cloned but not id-mapped');
+      t.match(r.stdout, /^\/tmp\/r\/root-file 0:0$/m);
+      t.match(r.stdout, /^\/tmp\/r\/sub\/inner 0:0$/m, 'ridmap: the submount is id-mapped too');
+    });
+
+    t.test('mappings without idmap/ridmap are an idmap (runc; config.md says the option SHOULD be given)', async (t) => {
+      const r = run(stat('/tmp/m/root-file', '/tmp/m/sub/inner'), [bind('/tmp/m', ['rbind'], { uidMappings: [USERNS], gidMappings: [USERNS] })]);
+      t.equal(r.status, 0, r.stderr);
+      t.match(r.stdout, /^\/tmp\/m\/root-file 0:0$/m);
+      t.match(r.stdout, /^\/tmp\/m\/sub\/inner 65534:65534$/m, 'not recursive');
+    });
+
+    t.test('an id-mapped mount keeps its other options: ro remount, propagation', async (t) => {
+      const r = run(`${stat('/tmp/m/root-file')}; touch /tmp/m/x 2>/dev/null && echo written || echo read-only; grep ' /tmp/m ' /proc/self/mountinfo`,
+        [bind('/tmp/m', ['bind', 'ro', 'idmap', 'rprivate'])]);
+      t.equal(r.status, 0, r.stderr);
+      t.match(r.stdout, /^\/tmp\/m\/root-file 0:0$/m);
+      t.match(r.stdout, /^read-only$/m);
+      t.match(r.stdout, /\/tmp\/m ro,.*idmapped/, 'mountinfo shows the mount read-only and idmapped');
+      t.notOk(fs.existsSync(path.join(src, 'x')));
+    });
+
+    t.test('the helper user namespaces are reaped and no tree or namespace fd reaches the container', async (t) => {
+      const other = { containerID: 0, hostID: 300000, size: 10 };
+      const mounts = [bind('/tmp/a', ['rbind', 'ridmap']), bind('/tmp/b', ['bind'], { uidMappings: [other], gidMappings: [other] })];
+      const id = uniqueId('idmap-fds');
+      const r = run('true', mounts, { cmd: 'create', id });
+      t.equal(r.status, 0, r.stderr);
+      const pid = JSON.parse(ociTs(['--root', root, 'state', id]).stdout).pid as number;
+      t.equal(fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim(), '', 'the waiting init has no child left: the helpers were killed and reaped');
+      const fds = fs.readdirSync(`/proc/${pid}/fd`).map((f) => fs.readlinkSync(`/proc/${pid}/fd/${f}`));
+      t.notOk(fds.some((l) => l.startsWith(src) || l.startsWith('user:')), `no detached tree or user namespace fd in the waiting init: ${fds.join(' ')}`);
+      ociTs(['--root', root, 'delete', '--force', id]);
+      const ran = run('ls /proc/$$/fd | tr "\\n" " "', mounts);
+      t.equal(ran.status, 0, ran.stderr);
+      t.equal(ran.stdout, '0 1 2 ', 'the container process holds only stdio');
+    });
+
+    const nothingLeft = (t: Test, id: string) => {
+      t.notOk(fs.existsSync(path.join(root, id)), 'no state directory left');
+      t.same(cgroupLeftovers(id), [], 'no cgroup left');
+      t.same(processLeftovers(id), [], 'no process left');
+    };
+
+    t.test('bad input: a clear error naming the field, non-zero exit, nothing left behind', async (t) => {
+      // Our mount's index in config.json: after the bundle's mounts and the /tmp tmpfs.
+      const i = JSON.parse(fs.readFileSync(path.join(busyboxBundle(), 'config.json'), 'utf8')).mounts.length + 1;
+      const at = (rest: string) => new RegExp(`(mounts\\[${i}\\]|/mounts/${i}/)${rest}`);
+      const cases: Array<[string, object[], RegExp, boolean?]> = [
+        ['idmap on a tmpfs', [{ destination: '/tmp/t', type: 'tmpfs', source: 'tmpfs', options: ['idmap'] }], at('.*only supported for bind mounts')],
+        ['a mapping of size 0', [bind('/tmp/m', ['bind', 'idmap'], { uidMappings: [{ containerID: 0, hostID: 100000, size: 0 }], gidMappings: [USERNS] })], at('uidMappings/0/size: size must be at least 1')],
+        ['uidMappings without gidMappings', [bind('/tmp/m', ['bind', 'idmap'], { uidMappings: [USERNS] })], at('.*gidMappings')],
+        ['idmap without any mapping or user namespace', [bind('/tmp/m', ['bind', 'idmap'])], at('.*user namespace'), false],
+      ];
+      for (const [what, mounts, message, userns] of cases) {
+        const id = uniqueId('idmap-bad');
+        const r = run('true', mounts, { cmd: 'create', id, userns });
+        t.not(r.status, 0, `${what}: create fails`);
+        t.match(r.stderr, message, `${what}: ${r.stderr.trim()}`);
+        nothingLeft(t, id);
+      }
+    });
+
+    t.test('a failure in the executor (missing source, injected step) leaves nothing behind', async (t) => {
+      const id = uniqueId('idmap-fail');
+      const r = run('true', [{ ...bind('/tmp/m', ['bind', 'idmap']), source: path.join(dir, 'no-such-dir') }], { cmd: 'create', id });
+      t.not(r.status, 0);
+      t.match(r.stderr, /mount-idmap: open_tree\(OPEN_TREE_CLONE\) for \S+no-such-dir on \/tmp\/m: No such file or directory/);
+      nothingLeft(t, id);
+      const id2 = uniqueId('idmap-fail');
+      const r2 = run('true', [bind('/tmp/m', ['bind', 'idmap'])], { cmd: 'create', id: id2, env: { ...process.env, OCI_TS_TEST_FAIL_STEP: 'mount-idmap' } });
+      t.not(r2.status, 0);
+      t.match(r2.stderr, /mount-idmap: injected failure/);
+      nothingLeft(t, id2);
+    });
+
+    t.test('features lists idmap and ridmap', async (t) => {
+      const r = ociTs(['features']);
+      t.equal(r.status, 0, r.stderr);
+      const f = JSON.parse(r.stdout);
+      t.ok(f.mountOptions.includes('idmap') && f.mountOptions.includes('ridmap'));
+      t.same(f.linux.mountExtensions, { idmap: { enabled: true } });
+    });
+  }
+}
