@@ -98,6 +98,23 @@ if (why) {
       t.match(r.stdout, /^\/tmp\/r\/sub\/inner 0:0$/m, 'ridmap: the submount is id-mapped too');
     });
 
+    t.test('idmap in a joined user namespace takes that namespace\'s mapping', async (t) => {
+      const owner = uniqueId('idmap-owner');
+      const a = run('true', [], { cmd: 'create', id: owner });
+      t.equal(a.status, 0, a.stderr);
+      t.teardown(() => { ociTs(['--root', root, 'delete', '--force', owner]); });
+      const pid = JSON.parse(ociTs(['--root', root, 'state', owner]).stdout).pid as number;
+      const b = makeBundle(path.join(dir, `b${++n}`), (c) => {
+        c.process.args = ['sh', '-c', `${stat('/tmp/m/root-file')}; cat /proc/self/uid_map`];
+        c.linux.namespaces.push({ type: 'user', path: `/proc/${pid}/ns/user` });
+        c.mounts.push({ destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'mode=755'] }, bind('/tmp/m', ['bind', 'idmap']));
+      });
+      const r = ociTs(['--root', root, 'run', '-b', b, uniqueId('idmap-joiner')]);
+      t.equal(r.status, 0, r.stderr);
+      t.match(r.stdout, /^\/tmp\/m\/root-file 0:0$/m, 'mapped through the joined namespace (0 → 100000 → 0)');
+      t.match(r.stdout, /^\s+0\s+100000\s+65536$/m, 'in the owner\'s user namespace');
+    });
+
     t.test('mappings without idmap/ridmap are an idmap (runc; config.md says the option SHOULD be given)', async (t) => {
       const r = run(stat('/tmp/m/root-file', '/tmp/m/sub/inner'), [bind('/tmp/m', ['rbind'], { uidMappings: [USERNS], gidMappings: [USERNS] })]);
       t.equal(r.status, 0, r.stderr);
