@@ -287,8 +287,12 @@ if (!pureV2()) {
     if (mk.status !== 0) return void t.pass(`skipped: mkswap failed: ${mk.stderr}`);
     const on = spawnSync('swapon', [d.path], { encoding: 'utf8' });
     if (on.status !== 0) return void t.pass(`skipped: swapon failed (no swap in this kernel?): ${on.stderr}`);
+    const off = () => spawnSync('swapoff', [d.path]);
+    // Also if this process dies mid-test: later files in the stage expect no swap.
+    process.once('exit', off);
     t.teardown(() => {
-      spawnSync('swapoff', [d.path]);
+      off();
+      process.removeListener('exit', off);
     });
     const m = make(t, { memory: { limit: 16 * MiB, swap: -1 } });
     m.set();
