@@ -24,7 +24,7 @@ delete env.NODE_EXTRA_CA_CERTS;
 
 // A runtime is a function from argv to [file, args]. oci-ts is run as a client
 // runs it: the bin file executed directly (its shebang finds node in PATH).
-const RUNTIMES = { 'oci-ts': (a) => [path.join(repo, 'packages/cli/bin/oci-ts'), a] };
+const RUNTIMES = { 'oci-ts': (a) => [path.join(repo, 'packages/cli/bin/oci-ts.cjs'), a] };
 for (let i = 0; i < argv.length; i++) {
   if (argv[i] !== '--bin') continue;
   const [name, file] = argv[++i].split('=');
@@ -77,7 +77,7 @@ export async function bench() {
       for (const rt of rts) {
         const [f, a] = RUNTIMES[rt](['--root', root(rt), 'create', '-b', b, 'bench']);
         const r = spawnSync(f, a, { env, stdio: 'ignore', timeout: 60_000 });
-        if (r.status !== 0) throw new Error(`${rt} create failed (exit ${r.status})`);
+        if (r.status !== 0) throw new Error(`${rt} create failed (exit ${r.status}${r.error ? `: ${r.error.message}` : ''})`);
       }
     }
     const CASES = [

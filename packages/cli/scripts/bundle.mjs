@@ -16,7 +16,10 @@ import path from 'node:path';
 
 const pkgDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8'));
-const out = path.join(pkgDir, 'dist/bundle');
+const final = path.join(pkgDir, 'dist/bundle');
+// Built next to the old bundle and swapped in with two renames, so a CLI
+// started during a rebuild (tests of other packages) never sees half a bundle.
+const out = `${final}.tmp-${process.pid}`;
 const common = {
   absWorkingDir: pkgDir,
   bundle: true,
@@ -28,6 +31,7 @@ const common = {
 };
 // Chunk names carry content hashes: start clean so stale chunks do not pile up.
 fs.rmSync(out, { recursive: true, force: true });
+process.on('exit', () => fs.rmSync(out, { recursive: true, force: true }));
 
 await build({
   ...common,
@@ -115,3 +119,8 @@ await build({
   plugins: [cgroupsFile],
 });
 for (const f of ['deps/cgroups.cjs', 'oci-ts.cjs', 'cold.cjs']) rewriteCjs(path.join(out, f));
+
+const old = `${final}.old-${process.pid}`;
+if (fs.existsSync(final)) fs.renameSync(final, old);
+fs.renameSync(out, final);
+fs.rmSync(old, { recursive: true, force: true });

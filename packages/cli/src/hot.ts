@@ -3,7 +3,8 @@
  * files with no ES module loading at all (Node's ES module loader costs
  * 6-15 ms before the first line of a module runs):
  * - `state`, `start`, `kill`, `delete`, `list` (the calls container managers
- *   make on every container), parsed by fast-argv.ts, are in this file;
+ *   make on every container), parsed by fast-argv.ts, and `version`, are in
+ *   this file;
  * - create, run, exec and the other commands parity-argv.ts parses come from
  *   `cold()` (cold.ts, a second CommonJS file loaded only for them);
  * - anything else (help, usage errors, unusual syntax) goes to the full
@@ -21,6 +22,7 @@ import { killCommand } from './commands/kill.ts';
 import { listCommand } from './commands/list.ts';
 import { startCommand } from './commands/start.ts';
 import { stateCommand } from './commands/state.ts';
+import { versionCommand } from './commands/version.ts';
 
 const HOT: Record<string, CommandHandler> = {
   state: stateCommand,
@@ -28,6 +30,7 @@ const HOT: Record<string, CommandHandler> = {
   kill: killCommand,
   delete: deleteCommand,
   list: listCommand,
+  version: versionCommand,
 };
 
 export type FullMain = (args: string[], opts?: MainOptions) => Promise<number>;
@@ -41,12 +44,10 @@ export interface Entries {
 
 export async function main(args: string[], opts: MainOptions, entries: Entries): Promise<number> {
   const parsed = execArgs(args);
-  let argv = fastParse(parsed);
-  let handler = argv && HOT[commandName(argv)];
-  if (!handler && entries.cold) {
-    argv = parityFastParse(parsed);
-    handler = argv && entries.cold()[commandName(argv)];
-  }
+  const argv = fastParse(parsed) ?? parityFastParse(parsed);
+  const name = argv ? commandName(argv) : '';
+  const cold = () => { const c = entries.cold?.(); return c && Object.hasOwn(c, name) ? c[name] : undefined; };
+  const handler = argv && (Object.hasOwn(HOT, name) ? HOT[name] : cold());
   if (!argv || !handler) return (await entries.full())(args, opts);
   const run = handler;
   return dispatch(argv, parsed, opts, async () => run);
