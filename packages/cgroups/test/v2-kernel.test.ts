@@ -331,12 +331,20 @@ if (!pureV2()) {
       'm = mmap.mmap(-1, 2 * H, flags=mmap.MAP_PRIVATE | 0x40000 | 0x4000)',
       'm[0] = 1',
       'print("page1-ok", flush=True)',
+      'import sys',
+      'sys.stdin.readline()',
       'm[H] = 1',
       'print("page2-ok", flush=True)',
     ].join('\n');
-    const r = await runIn(m, `exec python3 -c '${py}'`);
-    t.match(r.stdout, /reserve2-failed 12/, 'reserving two pages: ENOMEM');
-    t.match(r.stdout, /page1-ok/, 'the first page faults in');
+    const w = waiting(`exec python3 -c '${py}'`);
+    t.teardown(() => w.child.kill('SIGKILL'));
+    m.apply(w.pid);
+    w.go();
+    t.ok(await eventually(() => /page1-ok/.test(w.stdout()), 400, 50), 'the first page faults in');
+    t.match(w.stdout(), /reserve2-failed 12/, 'reserving two pages: ENOMEM');
+    t.same(m.stats().hugetlb['2MB'], { usage: 2 * MiB, max: 2 * MiB, failcnt: Number(read(m, 'hugetlb.2MB.events').split(' ')[1]) }, 'stats while one page is held');
+    w.go();
+    const r = await w.exited;
     t.notMatch(r.stdout, /page2-ok/);
     t.equal(r.signal, 'SIGBUS', 'the second page: SIGBUS');
     const h = m.stats().hugetlb['2MB'];
