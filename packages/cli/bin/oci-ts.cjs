@@ -9,9 +9,15 @@
 // require(), which needs Node >= 20.19 (process.features.require_module);
 // older Node runs everything through the full entry.
 // OCI_TS_TIMING=1 prints the time from process start to this first line of
-// our code (bench: "first line").
+// our code (bench: "first line"), and at exit the time and the CPU time used.
 'use strict';
-if (process.env.OCI_TS_TIMING) process.stderr.write(`oci-ts: first line at ${performance.now().toFixed(2)} ms\n`);
+if (process.env.OCI_TS_TIMING) {
+  process.stderr.write(`oci-ts: first line at ${performance.now().toFixed(2)} ms\n`);
+  process.on('exit', () => {
+    const { user, system } = process.cpuUsage();
+    process.stderr.write(`oci-ts: exit at ${performance.now().toFixed(2)} ms, cpu ${((user + system) / 1000).toFixed(1)} ms\n`);
+  });
+}
 const bundle = (name) => require(`../dist/bundle/${name}`);
 let hot;
 if (process.features.require_module) {

@@ -12,7 +12,6 @@
  * under /tmp; its path is recorded in `attach.json` (0600) in the state dir.
  */
 import { spawn } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -27,10 +26,17 @@ interface AttachInfo { socket: string; holderPid: number }
 
 function infoPath(store: StateStore, id: string) { return path.join(store.dir(id), 'attach.json'); }
 
+/** FNV-1a of the path: only a readable hint in the directory name (mkdtemp makes it unique); node:crypto would cost every create ~2 ms to load. */
+function pathHash(p: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < p.length; i++) h = Math.imul(h ^ p.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(16).padStart(8, '0');
+}
+
 export function socketPathFor(store: StateStore, id: string): string {
   const p = path.join(store.dir(id), 'attach.sock');
   if (Buffer.byteLength(p) < 100) return p;
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), `oci-ts-attach-${crypto.createHash('sha256').update(p).digest('hex').slice(0, 8)}-`));
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), `oci-ts-attach-${pathHash(p)}-`));
   fs.chmodSync(d, 0o700);
   return path.join(d, 'attach.sock');
 }
