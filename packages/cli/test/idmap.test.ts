@@ -186,6 +186,25 @@ if (why) {
       nothingLeft(t, id2);
     });
 
+    t.test('the executor id-maps without a user namespace too (runc 1.2 allows it)', async (t) => {
+      // @oci/spec refuses such a config.json today (MOUNT_IDMAP_WITHOUT_USERNS), so the
+      // program is driven directly, as the executor tests do.
+      const { buildRootfs } = await import('../../core-rs/__test__/helpers/rootfs.ts');
+      const { defaultProgram, MS } = await import('../../core-rs/__test__/helpers/program.ts');
+      const { drive } = await import('../../core-rs/__test__/helpers/driver.ts');
+      const work = path.join(dir, 'no-userns');
+      fs.mkdirSync(work);
+      const p = defaultProgram(buildRootfs(work), ['sh', '-c', `${stat('/tmp/m/root-file', '/tmp/m/user-file')}; touch /tmp/m/new 2>&1`]);
+      const tmpfs = { destination: '/tmp', fstype: 'tmpfs', source: 'tmpfs', flags: MS.NOSUID, data: '', propagation: [], remountFlags: 0, createAs: 'dir' as const };
+      p.mounts.push(tmpfs, { ...tmpfs, destination: '/tmp/m', fstype: 'bind', source: src, flags: MS.BIND, idmap: { uidMap: '0 100000 65536\n', gidMap: '0 200000 65536\n', recursive: false } });
+      const r = await drive(p, { dir: work });
+      t.equal(r.error, undefined, JSON.stringify(r.error));
+      t.match(r.output, /^\/tmp\/m\/root-file 100000:200000$/m, 'the host\'s root sees on-disk root as the mapped ids');
+      t.match(r.output, /^\/tmp\/m\/user-file 101000:201000$/m);
+      t.match(r.output, /Value too large/, 'host root is outside the mount\'s mapping: writes fail (EOVERFLOW), as in runc\'s test');
+      t.notOk(fs.existsSync(path.join(src, 'new')));
+    });
+
     t.test('features lists idmap and ridmap', async (t) => {
       const r = ociTs(['features']);
       t.equal(r.status, 0, r.stderr);
