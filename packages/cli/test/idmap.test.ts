@@ -64,14 +64,15 @@ if (why) {
 
     t.test('idmap with the container\'s own mapping: host root shows as root, writes land as host root', async (t) => {
       for (const f of ['new-idmap', 'new-plain']) fs.rmSync(path.join(src, f), { force: true });
-      const r = run(`${stat('/tmp/m/root-file', '/tmp/m/user-file', '/tmp/plain/root-file', '/tmp/plain/user-file')}; touch /tmp/m/new-idmap; touch /tmp/plain/new-plain 2>/dev/null || echo plain-denied`,
-        [bind('/tmp/m', ['bind', 'idmap']), bind('/tmp/plain', ['rbind'])]);
+      const r = run(`${stat('/tmp/m/root-file', '/tmp/m/user-file', '/tmp/plain/root-file', '/tmp/plain/user-file', '/tmp/file')}; touch /tmp/m/new-idmap; touch /tmp/plain/new-plain 2>/dev/null || echo plain-denied`,
+        [bind('/tmp/m', ['bind', 'idmap']), bind('/tmp/plain', ['rbind']), { ...bind('/tmp/file', ['bind', 'idmap']), source: path.join(src, 'root-file') }]);
       t.equal(r.status, 0, r.stderr);
       t.match(r.stdout, /^\/tmp\/m\/root-file 0:0$/m, 'through idmap: the root-owned file is root\'s');
       t.match(r.stdout, /^\/tmp\/m\/user-file 1000:1000$/m, 'uid 1000 stays 1000');
       t.match(r.stdout, /^\/tmp\/plain\/root-file 65534:65534$/m, 'without idmap: unmapped, the overflow id');
       t.match(r.stdout, /^\/tmp\/plain\/user-file 65534:65534$/m);
       t.match(r.stdout, /plain-denied/, 'without idmap the container\'s root may not write a root-owned directory');
+      t.match(r.stdout, /^\/tmp\/file 0:0$/m, 'a single file can be id-mapped too');
       const st = fs.statSync(path.join(src, 'new-idmap'));
       t.same([st.uid, st.gid], [0, 0], 'a file the container\'s root created is owned by 0:0 on the host, not 100000');
       t.notOk(fs.existsSync(path.join(src, 'new-plain')));
