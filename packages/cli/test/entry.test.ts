@@ -20,6 +20,10 @@ function run(cmd: string, args: string[], cwd?: string) {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr.replace(/time="[^"]+"|"time":"[^"]+"/g, 'time=T') };
 }
 
+t.test('the build made the CommonJS fast entry (scripts/bundle.mjs only warns when it cannot)', async (t) => {
+  for (const f of ['oci-ts.cjs', 'cold.cjs', 'deps/cgroups.cjs']) t.ok(fs.existsSync(path.join(repoRoot, 'packages/cli/dist/bundle', f)), f);
+});
+
 t.test('every entry gives the same output and exit code', async (t) => {
   const dir = t.testdir({ root: {}, b1: {}, b2: {}, b3: {}, b4: {} });
   const root = path.join(dir, 'root');
