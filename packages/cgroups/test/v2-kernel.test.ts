@@ -88,6 +88,41 @@ if (!pureV2()) {
     t.ok((s.memory.usage.max ?? 0) > 30 * MiB && (s.memory.usage.max ?? 0) <= 32 * MiB, `memory.peak at the limit (${s.memory.usage.max})`);
   });
 
+  t.test('memory.low from reservation shields page cache from reclaim (memory.reclaim on the parent)', { skip: disk ? false : 'skipped: no scratch disk /dev/vda (run-in-guest --disk 64)' }, async (t) => {
+    // Two containers under one parent, each with 8M of page cache from a
+    // disk region no other test reads; reclaiming 6M from the parent must
+    // take it from the unprotected one (cgroup-v2.rst "memory.low").
+    const top = `/${PREFIX}${Math.random().toString(36).slice(2, 8)}`;
+    const a = createManager({ id: 'a', cgroupsPath: `${top}/a`, resources: { memory: { reservation: 16 * MiB } } });
+    const b = createManager({ id: 'b', cgroupsPath: `${top}/b` });
+    t.teardown(async () => {
+      await b.destroy();
+      await a.destroy(); // a made the parent: removed with the last one
+    });
+    a.apply(-1);
+    b.apply(-1);
+    a.set();
+    const reclaim = path.join(path.dirname(dirOf(a)), 'memory.reclaim');
+    if (!fs.existsSync(reclaim)) return void t.pass('skipped: no memory.reclaim (Linux < 5.19)');
+    // The last close of a block device drops its page cache (blkdev_put):
+    // keep it open meanwhile.
+    const hold = fs.openSync(disk!.path, 'r');
+    t.teardown(() => fs.closeSync(hold));
+    await runIn(a, `dd if=${disk!.path} of=/dev/null bs=1M skip=44 count=8 2>/dev/null`);
+    await runIn(b, `dd if=${disk!.path} of=/dev/null bs=1M skip=52 count=8 2>/dev/null`);
+    const cur = (m: Manager) => Number(read(m, 'memory.current'));
+    const [a0, b0] = [cur(a), cur(b)];
+    t.ok(a0 > 7 * MiB && b0 > 7 * MiB, `both hold their page cache (${a0}, ${b0})`);
+    try {
+      fs.writeFileSync(reclaim, String(6 * MiB));
+    } catch {
+      // EAGAIN when less than asked could be reclaimed: the numbers below tell.
+    }
+    const [a1, b1] = [cur(a), cur(b)];
+    t.ok(a1 >= a0 - MiB, `the protected container kept its cache (${a0} → ${a1})`);
+    t.ok(b1 <= b0 - 4 * MiB, `the other one's was reclaimed (${b0} → ${b1})`);
+  });
+
   t.test('memory.high via unified reclaims page cache without a kill; memory.low from reservation', { skip: disk ? false : 'skipped: no scratch disk /dev/vda (run-in-guest --disk 64)' }, async (t) => {
     const m = make(t, { memory: { reservation: 2 * MiB }, unified: { 'memory.high': String(4 * MiB) } });
     m.set();
