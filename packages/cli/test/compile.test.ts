@@ -77,7 +77,7 @@ t.test('idmap/ridmap: parsed as options, never as filesystem data', (t) => {
   t.same(parseMountOptions(['ridmap', 'bind']).idmap, { kind: 'ridmap', index: 0 });
   t.same(parseMountOptions(['bind', 'ridmap']).data, [], 'not passed to mount(2)');
   t.notOk('idmap' in parseMountOptions(['bind']), 'absent without the option');
-  throwsAt(t, () => parseMountOptions(['bind', 'idmap=uids=0-1-10;gids=0-1-10'], '/mounts/2/options'), '/mounts/2/options/1', 'EUNSUPPORTED');
+  t.same(parseMountOptions(['bind', 'ridmap=uids=0-1-10;gids=0-1-10']).idmap, { kind: 'ridmap', index: 1, mapping: 'uids=0-1-10;gids=0-1-10' }, 'crun\'s form keeps its mapping');
   t.end();
 });
 
@@ -113,6 +113,11 @@ t.test('id-mapped mounts compile to the mapping the executor sets (runc 1.2 sema
   t.same(one(base(), { destination: '/d', type: 'bind', source: '/src', options: ['rbind'], uidMappings: [{ containerID: 0, hostID: 1, size: 1 }], gidMappings: [{ containerID: 0, hostID: 1, size: 1 }] }).idmap,
     { uidMap: '0 1 1\n', gidMap: '0 1 1\n', recursive: false }, 'mappings without idmap/ridmap: idmap, as runc; no user namespace needed');
   t.notOk('idmap' in one(base(), { destination: '/d', type: 'bind', source: '/src', options: ['bind'], uidMappings: [], gidMappings: [] }), 'empty mappings, no option: a plain bind');
+  // crun's/podman's option form: fsid-hostid-size triplets, "@" = a container id mapped through linux.*Mappings.
+  t.same(one(userns(base()), { destination: '/d', type: 'bind', source: '/src', options: ['rbind', 'ridmap=uids=0-1-10#@10-5-2;gids=0-100-10'] }).idmap,
+    { uidMap: '0 1 10\n10 100005 2\n', gidMap: '0 100 10\n', recursive: true }, 'crun\'s idmap=uids=...;gids=... form');
+  t.same(one(userns(base()), { destination: '/d', type: 'bind', source: '/src', options: ['bind', 'idmap=uids=0-1-1;gids=0-1-1'], uidMappings: [{ containerID: 7, hostID: 8, size: 9 }], gidMappings: [{ containerID: 7, hostID: 8, size: 9 }] }).idmap?.uidMap,
+    '7 8 9\n', 'the JSON mappings win over the option (as crun)');
   t.end();
 });
 
@@ -135,6 +140,11 @@ t.test('id-mapped mount mistakes name their field', (t) => {
   at({ destination: '/d', type: 'bind', source: '/s', options: ['bind', 'idmap'], uidMappings: [{ containerID: 0, hostID: 100000, size: 0 }], gidMappings: map }, '/mounts/1/uidMappings/0/size');
   at({ destination: '/d', type: 'bind', source: '/s', options: ['bind', 'idmap'], uidMappings: map, gidMappings: [map[0], { containerID: 10, hostID: -1, size: 1 }] }, '/mounts/1/gidMappings/1/hostID');
   at({ destination: '/d', type: 'bind', source: '/s', options: ['rbind', 'ridmap'] }, '/mounts/1/options/1');
+  at({ destination: '/d', type: 'bind', source: '/s', options: ['rbind', 'idmap=uids=0-1-10'] }, '/mounts/1/options/1');
+  at({ destination: '/d', type: 'bind', source: '/s', options: ['rbind', 'idmap=uids=0-1;gids=0-1-1'] }, '/mounts/1/options/1');
+  at({ destination: '/d', type: 'bind', source: '/s', options: ['rbind', 'idmap=users=0-1-1'] }, '/mounts/1/options/1');
+  at({ destination: '/d', type: 'bind', source: '/s', options: ['rbind', 'idmap=uids=@0-70000-1;gids=0-1-1'] }, '/mounts/1/options/1', true);
+  at({ destination: '/d', type: 'bind', source: '/s', options: ['rbind', 'idmap=uids=0-1-0;gids=0-1-1'] }, '/mounts/1/uidMappings/0/size');
   t.end();
 });
 

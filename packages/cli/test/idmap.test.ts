@@ -80,13 +80,15 @@ if (why) {
 
     t.test('mount-level uidMappings/gidMappings differ from the container\'s', async (t) => {
       // On-disk 1000 is shown as host 100000 (the container's root); on-disk 0 is unmapped on this mount.
-      const r = run(stat('/tmp/m/root-file', '/tmp/m/user-file'), [bind('/tmp/m', ['bind', 'idmap'], {
+      const r = run(stat('/tmp/m/root-file', '/tmp/m/user-file', '/tmp/c/root-file', '/tmp/c/user-file'), [bind('/tmp/m', ['bind', 'idmap'], {
         uidMappings: [{ containerID: 1000, hostID: 100000, size: 1 }],
         gidMappings: [{ containerID: 1000, hostID: 100005, size: 1 }],
-      })]);
+      }), bind('/tmp/c', ['bind', 'idmap=uids=1000-100000-1;gids=@1000-5-1'])]);
       t.equal(r.status, 0, r.stderr);
       t.match(r.stdout, /^\/tmp\/m\/user-file 0:5$/m, 'uid 1000 → 100000 → root inside; gid 1000 → 100005 → 5');
       t.match(r.stdout, /^\/tmp\/m\/root-file 65534:65534$/m, 'on-disk root is outside the mount\'s mapping');
+      t.match(r.stdout, /^\/tmp\/c\/user-file 0:5$/m, 'the same mapping in crun\'s (podman\'s) option form, "@" relative to the container');
+      t.match(r.stdout, /^\/tmp\/c\/root-file 65534:65534$/m);
     });
 
     t.test('ridmap maps the submounts of an rbind, idmap only its top mount (as runc)', async (t) => {

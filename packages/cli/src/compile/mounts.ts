@@ -63,7 +63,7 @@ const REMOUNT_MASK = ~(MS.BIND | MS.REC | MS.REMOUNT);
 export interface ParsedOptions {
   flags: number; propagation: number[]; data: string[]; attrSet: number; attrClr: number;
   /** The last of `idmap`/`ridmap` given, with its index in options (absent: neither). */
-  idmap?: { kind: 'idmap' | 'ridmap'; index: number };
+  idmap?: { kind: 'idmap' | 'ridmap'; index: number; mapping?: string };
 }
 
 export function parseMountOptions(options: string[] = [], pointer = '/mounts/0/options'): ParsedOptions {
@@ -76,9 +76,10 @@ export function parseMountOptions(options: string[] = [], pointer = '/mounts/0/o
   options.forEach((opt, i) => {
     if (UNSUPPORTED.has(opt)) throw new CompileError(`${pointer}/${i}`, `mount option "${opt}" is not supported by oci-ts yet`, 'EUNSUPPORTED');
     if (IDMAP_OPTIONS[opt]) { idmap = { kind: IDMAP_OPTIONS[opt], index: i }; return; }
-    // crun's "idmap=uids=...;gids=..." syntax: refused rather than passed as
-    // filesystem data, which a bind mount would silently ignore.
-    if (/^r?idmap=/.test(opt)) throw new CompileError(`${pointer}/${i}`, `mount option "${opt}" (crun's idmap syntax) is not supported by oci-ts: give the mapping in uidMappings/gidMappings`, 'EUNSUPPORTED');
+    // crun's (and podman's) "idmap=uids=...;gids=..." form carries the
+    // mapping in the option itself; parsed by compileIdmap.
+    const eq = /^(r?idmap)=(.*)$/.exec(opt);
+    if (eq) { idmap = { kind: IDMAP_OPTIONS[eq[1]], index: i, mapping: eq[2] }; return; }
     const f = FLAGS[opt];
     if (f) { flags = f[0] ? flags & ~f[1] : flags | f[1]; return; }
     const a = REC_ATTRS[opt];
@@ -139,6 +140,34 @@ export function compileMounts(spec: Spec, ctx: MountContext): MountOp[] {
   });
 }
 
+/**
+ * crun's mapping option (crun-1 "idmap", podman-run(1) --mount "idmap"):
+ * `uids=<fsid>-<hostid>-<size>[#...];gids=...`, where a triplet starting with
+ * `@` gives the host id as an id of the container, mapped through
+ * linux.uidMappings/gidMappings (crun parse_idmapped_mount_option).
+ */
+function crunMapping(spec: Spec, text: string, pointer: string): { uid: IdMap[]; gid: IdMap[] } {
+  const out: { uid: IdMap[]; gid: IdMap[] } = { uid: [], gid: [] };
+  for (const part of text.split(';').filter(Boolean)) {
+    const kind = part.startsWith('uids=') ? 'uid' : part.startsWith('gids=') ? 'gid' : undefined;
+    if (!kind) throw new CompileError(pointer, `"${part}" in the idmap option must start with "uids=" or "gids="`);
+    for (const triplet of part.slice(5).split('#')) {
+      const t = /^(@?)(\d+)-(\d+)-(\d+)$/.exec(triplet);
+      if (!t) throw new CompileError(pointer, `"${triplet}" in the idmap option is not a mapping "fsid-hostid-size" (crun's syntax)`);
+      const [containerID, id, size] = [Number(t[2]), Number(t[3]), Number(t[4])];
+      let hostID = id;
+      if (t[1]) {
+        const maps = (kind === 'uid' ? spec.linux?.uidMappings : spec.linux?.gidMappings) ?? [];
+        const r = maps.find((mp) => id >= mp.containerID && id < mp.containerID + mp.size);
+        if (!r) throw new CompileError(pointer, `"${triplet}": ${kind} ${id} is not mapped by linux.${kind}Mappings, so "@" cannot make it relative`);
+        hostID = id - r.containerID + r.hostID;
+      }
+      out[kind].push({ containerID, hostID, size });
+    }
+  }
+  return out;
+}
+
 /** uid_map/gid_map text ("containerID hostID size" lines) of a mount's mappings. */
 function mappingText(maps: IdMap[], pointer: string): string {
   return maps.map((m, i) => {
@@ -161,8 +190,14 @@ function mappingText(maps: IdMap[], pointer: string): string {
  * - only bind mounts; both uid and gid mappings or neither.
  */
 function compileIdmap(spec: Spec, m: Mount, opts: ParsedOptions, p: string, isBind: boolean): IdmapOp | undefined {
-  const uid = m.uidMappings ?? [];
-  const gid = m.gidMappings ?? [];
+  let uid = m.uidMappings ?? [];
+  let gid = m.gidMappings ?? [];
+  // As crun: the mount's JSON mappings win over the option's.
+  if (opts.idmap?.mapping !== undefined && !uid.length && !gid.length) {
+    const where = `${p}/options/${opts.idmap.index}`;
+    ({ uid, gid } = crunMapping(spec, opts.idmap.mapping, where));
+    if (!uid.length || !gid.length) throw new CompileError(where, `the idmap option needs both "uids=" and "gids=" mappings`);
+  }
   const mapped = uid.length > 0 || gid.length > 0;
   if (!mapped && !opts.idmap) return undefined;
   const where = opts.idmap ? `${p}/options/${opts.idmap.index}` : `${p}/${uid.length ? 'uidMappings' : 'gidMappings'}`;
