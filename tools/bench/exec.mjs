@@ -21,9 +21,10 @@ delete env.NODE_EXTRA_CA_CERTS;
 if (process.getuid?.() !== 0) { console.log('exec bench skipped: needs root'); process.exit(0); }
 if (spawnSync('runc', ['--version']).status !== 0) { console.log('exec bench skipped: runc not installed'); process.exit(0); }
 
-const ociBin = path.join(repo, 'packages/cli/bin/oci-ts.mjs');
+// The package's bin, run as clients run it (its shebang finds node in PATH).
+const ociBin = path.join(repo, 'packages/cli/bin/oci-ts.cjs');
 const RUNTIMES = {
-  'oci-ts': (args) => [process.execPath, [ociBin, ...args]],
+  'oci-ts': (args) => [ociBin, args],
   runc: (args) => ['runc', args],
 };
 
