@@ -35,7 +35,7 @@ if (why) {
   let n = 0;
   const USERNS = { containerID: 0, hostID: 100000, size: 65536 };
   /** Runs `script`; the container gets a tmpfs /tmp (its own) for the mount points, and a user namespace 0→100000 unless told otherwise. */
-  const run = (script: string, mounts: object[], opts: { userns?: boolean; cmd?: 'run' | 'create'; id?: string; env?: NodeJS.ProcessEnv } = {}): Result => {
+  const run = (script: string, mounts: object[], opts: { userns?: boolean; cmd?: 'run' | 'create'; id?: string; env?: NodeJS.ProcessEnv; patch?: (c: any) => void } = {}): Result => {
     const b = makeBundle(path.join(dir, `b${++n}`), (c) => {
       c.process.args = ['sh', '-c', script];
       if (opts.userns !== false) {
@@ -46,6 +46,7 @@ if (why) {
       // The shared rootfs belongs to the host's root: the container's root
       // (100000) may not create mount points in it, so they live on a tmpfs.
       c.mounts.push({ destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'mode=755'] }, ...mounts);
+      opts.patch?.(c);
     });
     return ociTs(['--root', root, opts.cmd ?? 'run', '-b', b, opts.id ?? uniqueId('idmap')], opts.env ? { env: opts.env } : {});
   };
@@ -123,6 +124,26 @@ if (why) {
       t.equal(r.status, 0, r.stderr);
       t.match(r.stdout, /^\/tmp\/m\/root-file 0:0$/m);
       t.match(r.stdout, /^\/tmp\/m\/sub\/inner 65534:65534$/m, 'not recursive');
+    });
+
+    t.test('an id-mapped mount of a shared host mount propagates like a plain bind: a slave, not a peer of the host', async (t) => {
+      const shared = path.join(dir, 'shared');
+      fs.mkdirSync(shared);
+      t.equal(spawnSync('mount', ['--bind', src, shared]).status, 0);
+      t.teardown(() => { spawnSync('umount', ['-l', shared]); });
+      t.equal(spawnSync('mount', ['--make-shared', shared]).status, 0);
+      const group = /shared:(\d+)/.exec(fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').find((l) => l.split(' ')[4] === shared) ?? '')?.[1];
+      t.ok(group, 'the host mount is shared');
+      const line = (dest: string) => `grep ' ${dest} ' /proc/self/mountinfo`;
+      const mounts = [{ ...bind('/tmp/i', ['bind', 'idmap']), source: shared }, { ...bind('/tmp/p', ['bind']), source: shared }];
+      const r = run(`${line('/tmp/i')}; ${line('/tmp/p')}`, mounts);
+      t.equal(r.status, 0, r.stderr);
+      t.match(r.stdout, new RegExp(` /tmp/i \\S+idmapped master:${group} `), 'the id-mapped mount receives the host\'s mounts but sends none back');
+      t.match(r.stdout, new RegExp(` /tmp/p \\S+ master:${group} `), 'as the plain bind does');
+      t.notMatch(r.stdout, /shared:/);
+      const rp = run(line('/tmp/i'), [mounts[0]], { patch: (c) => { c.linux.rootfsPropagation = 'rprivate'; } });
+      t.equal(rp.status, 0, rp.stderr);
+      t.match(rp.stdout, / \/tmp\/i \S+idmapped - /, 'rootfsPropagation rprivate: private, as every other mount');
     });
 
     t.test('an id-mapped mount keeps its other options: ro remount, propagation', async (t) => {

@@ -110,6 +110,18 @@ pub fn set_idmap(tree: RawFd, userns: RawFd, recursive: bool) -> io::Result<()> 
   Ok(())
 }
 
+/// mount_setattr(2) `propagation` (MS_SHARED, MS_SLAVE, MS_PRIVATE or
+/// MS_UNBINDABLE) of the detached tree, of every mount in it with `recursive`.
+pub fn set_propagation(tree: RawFd, propagation: u64, recursive: bool) -> io::Result<()> {
+  let attr = MountAttr { attr_set: 0, attr_clr: 0, propagation, userns_fd: 0 };
+  let flags = libc::AT_EMPTY_PATH as libc::c_uint | if recursive { AT_RECURSIVE } else { 0 };
+  let r = unsafe { libc::syscall(libc::SYS_mount_setattr, tree, c"".as_ptr(), flags, &attr as *const MountAttr, std::mem::size_of::<MountAttr>()) };
+  if r < 0 {
+    return Err(io::Error::last_os_error());
+  }
+  Ok(())
+}
+
 /// move_mount(2): attach the detached tree `tree` on the directory or file
 /// `dest` (an O_PATH fd resolved inside the rootfs), never by path.
 pub fn attach(tree: RawFd, dest: RawFd) -> io::Result<()> {
@@ -124,8 +136,9 @@ pub fn attach(tree: RawFd, dest: RawFd) -> io::Result<()> {
 
 /// Step `mount-idmap`: one detached, id-mapped tree per MountOp with
 /// `idmap` (None for the others), in program order. Run in the host's user
-/// and mount namespaces, before enter_user.
-pub fn prepare(init: &Init, mounts: &[MountOp]) -> Result<Vec<Option<Fd>>> {
+/// and mount namespaces, before enter_user. `rootfs_propagation` is the
+/// program's rootfs.propagation (0: MS_SLAVE|MS_REC).
+pub fn prepare(init: &Init, mounts: &[MountOp], rootfs_propagation: u64) -> Result<Vec<Option<Fd>>> {
   if mounts.iter().all(|m| m.idmap.is_none()) {
     return Ok(Vec::new());
   }
@@ -169,6 +182,19 @@ pub fn prepare(init: &Init, mounts: &[MountOp]) -> Result<Vec<Option<Fd>>> {
       _ => return Err(InitError::new("mount-idmap", format!("idmap of {} needs uidMap and gidMap or usernsPath", m.destination))),
     };
     set_idmap(tree.0, userns, id.recursive).map_err(|e| err(e, "mount_setattr(MOUNT_ATTR_IDMAP)"))?;
+    // A clone of a shared host mount is its peer (open_tree(2) copies the
+    // propagation), so mounts made under it inside the container would
+    // reach the host. A plain bind in the container's mount namespace is a
+    // slave instead, because "/" was made rslave first (rootfsPropagation);
+    // give the tree the same propagation before it is attached.
+    let (prop, rec) = if rootfs_propagation == 0 {
+      (libc::MS_SLAVE as u64, true)
+    } else {
+      (rootfs_propagation & (libc::MS_SHARED | libc::MS_SLAVE | libc::MS_PRIVATE | libc::MS_UNBINDABLE) as u64, rootfs_propagation & libc::MS_REC as u64 != 0)
+    };
+    if prop != 0 {
+      set_propagation(tree.0, prop, rec).map_err(|e| err(e, "mount_setattr(propagation)"))?;
+    }
     out.push(Some(tree));
   }
   Ok(out)

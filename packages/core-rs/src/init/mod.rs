@@ -143,7 +143,7 @@ fn run(init: &mut Init, prog_fd: RawFd, console: Option<RawFd>, npres: u32) -> R
   };
   // Id-mapped mounts are made while we are still root in the host's user
   // and mount namespaces (idmap.rs); attached after the rootfs is prepared.
-  let idmapped = idmap::prepare(init, &p.mounts)?;
+  let idmapped = idmap::prepare(init, &p.mounts, p.rootfs.propagation)?;
   namespaces::enter_user(init, &nss)?;
   let fork = namespaces::enter_others(init, &nss, p.time_offsets.as_ref())?;
   init.at("pid")?;
