@@ -58,8 +58,11 @@ export interface MountOp {
    * gidMappings, `idmap`, `ridmap`; mount_setattr(2) MOUNT_ATTR_IDMAP). The
    * executor clones `source` with open_tree(2) (with every submount when
    * `flags` has MS_REC), sets the mapping on the detached copy while it is
-   * still in the host's user namespace, and attaches it at `destination`
-   * with move_mount(2) instead of mount(2) (step `mount-idmap`, then `mount`).
+   * still in the host's user namespace, gives it the propagation of
+   * `rootfs.propagation` (as a plain bind in the container gets), and
+   * attaches it at `destination` with move_mount(2) instead of mount(2)
+   * (step `mount-idmap`, then `mount`); remountFlags, attrSet/attrClr and
+   * propagation then apply as to any bind.
    * Absent: a plain mount.
    */
   idmap?: IdmapOp;
