@@ -16,9 +16,24 @@ export interface Throttling {
   throttledPeriods?: number;
   throttledTime?: number;
 }
+/** One line of a cgroup v2 pressure file (PSI; Documentation/accounting/psi.rst). */
+export interface PSIData {
+  avg10: number;
+  avg60: number;
+  avg300: number;
+  /** Microseconds of stall in total. */
+  total: number;
+}
+/** cpu.pressure, memory.pressure, io.pressure: "some" and "full" stall (runc PSIStats). */
+export interface PSIStats {
+  some?: PSIData;
+  full?: PSIData;
+}
 export interface Cpu {
   usage: CpuUsage;
   throttling: Throttling;
+  /** v2 cpu.pressure. */
+  psi?: PSIStats;
 }
 export interface CPUSet {
   cpus?: number[];
@@ -37,6 +52,22 @@ export interface Memory {
   kernel: MemoryEntry;
   kernelTCP: MemoryEntry;
   raw?: Record<string, number>;
+  /** v2 memory.pressure. */
+  psi?: PSIStats;
+  /** v2 memory.events (runc MemoryEventCount, same JSON names). */
+  event_count?: MemoryEventCount;
+}
+export interface MemoryEventCount {
+  /** Reclaims while under memory.low (the protection was breached). */
+  reclaim_low: number;
+  /** Reclaims because memory.high was exceeded. */
+  reclaim_high: number;
+  /** Times the usage was about to go over memory.max. */
+  max: number;
+  /** Times an allocation was about to fail at the limit. */
+  oom: number;
+  /** Processes OOM-killed. */
+  oom_kill: number;
 }
 export interface Pids {
   current?: number;
@@ -57,6 +88,8 @@ export interface Blkio {
   ioMergedRecursive?: BlkioEntry[];
   ioTimeRecursive?: BlkioEntry[];
   sectorsRecursive?: BlkioEntry[];
+  /** v2 io.pressure. */
+  psi?: PSIStats;
 }
 export interface Hugetlb {
   usage?: number;
@@ -115,4 +148,21 @@ export function parseUint(text: string): number {
   if (t === 'max') return Number.MAX_SAFE_INTEGER;
   const n = Number(t);
   return Number.isFinite(n) ? n : 0;
+}
+
+/**
+ * Parses a pressure file ("some avg10=0.00 avg60=0.00 avg300=0.00 total=0",
+ * and a "full" line); undefined when absent or PSI is off (reading fails
+ * with EOPNOTSUPP then; runc ignores it too).
+ */
+export function parsePSI(text: string | undefined): PSIStats | undefined {
+  if (!text) return undefined;
+  const out: PSIStats = {};
+  for (const line of text.split('\n')) {
+    const [kind, ...kvs] = line.trim().split(/\s+/);
+    if (kind !== 'some' && kind !== 'full') continue;
+    const kv = Object.fromEntries(kvs.map((p) => p.split('=')));
+    out[kind] = { avg10: Number(kv.avg10 ?? 0), avg60: Number(kv.avg60 ?? 0), avg300: Number(kv.avg300 ?? 0), total: Number(kv.total ?? 0) };
+  }
+  return out.some || out.full ? out : undefined;
 }

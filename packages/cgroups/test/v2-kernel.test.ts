@@ -84,6 +84,8 @@ if (!pureV2()) {
     const s = m.stats();
     t.ok((s.oomKills ?? 0) >= 1, 'stats().oomKills');
     t.ok(s.memory.usage.failcnt >= 1, 'stats().memory.usage.failcnt from memory.events max');
+    t.ok(s.memory.event_count!.oom_kill >= 1 && s.memory.event_count!.oom >= 1 && s.memory.event_count!.max >= 1, `stats().memory.event_count (${JSON.stringify(s.memory.event_count)})`);
+    t.ok(s.memory.psi?.some !== undefined && s.memory.psi?.full !== undefined, 'stats().memory.psi from memory.pressure');
     t.equal(s.memory.usage.limit, 32 * MiB);
     t.ok((s.memory.usage.max ?? 0) > 30 * MiB && (s.memory.usage.max ?? 0) <= 32 * MiB, `memory.peak at the limit (${s.memory.usage.max})`);
   });
@@ -134,6 +136,7 @@ if (!pureV2()) {
     const r = await runIn(m, `dd if=${disk!.path} of=/dev/null bs=1M skip=4 count=24 2>/dev/null; echo status=$?`);
     t.match(r.stdout, /status=0/, 'the reader was not killed');
     t.ok(kv(m, 'memory.events').high > 0, 'memory.events high counts the reclaim');
+    t.ok(m.stats().memory.event_count!.reclaim_high > 0, 'stats().memory.event_count.reclaim_high');
     t.ok((m.stats().memory.usage.max ?? 0) < 16 * MiB, `peak stayed well below the 24M read (${m.stats().memory.usage.max})`);
     t.equal(m.oomKills(), 0);
   });
@@ -161,6 +164,7 @@ if (!pureV2()) {
     const [l, h, i] = [light, heavy, idle].map((m, k) => m.stats().cpu.usage.total - u0[k]);
     t.ok(h > 2 * l, `weight 157 got more than twice weight 20 (${h} vs ${l} ns)`);
     t.ok(l > 2 * i, `weight 20 got more than twice the idle group (${l} vs ${i} ns)`);
+    t.ok((light.stats().cpu.psi?.some?.total ?? 0) > 0, `cpu.pressure: the light group waited for the CPU (stats().cpu.psi ${JSON.stringify(light.stats().cpu.psi)})`);
     t.equal(procStatus(ws[0].pid, 'Cpus_allowed_list'), '0', 'pinned to CPU 0');
     idle.update({ cpu: { idle: 0, shares: 2048 } });
     t.equal(read(idle, 'cpu.idle'), '0');
@@ -304,6 +308,7 @@ if (!pureV2()) {
     // one second of slack for blk-throttle's first slice and the bio in flight.
     t.ok(mid <= rate * (elapsed + 1), `throttled: ${mid} bytes in ${elapsed.toFixed(1)} s at ${rate} B/s`);
     t.ok(mid < total, 'dd not done');
+    t.ok((m.stats().blkio.psi?.some?.total ?? 0) > 0, `io.pressure: the throttled writer stalled (stats().blkio.psi ${JSON.stringify(m.stats().blkio.psi)})`);
     m.update({ blockIO: { throttleWriteBpsDevice: [{ major: d.major, minor: d.minor, rate: 0 }], throttleReadIOPSDevice: [{ major: d.major, minor: d.minor, rate: 0 }] } });
     t.equal(read(m, 'io.max'), '', 'rate 0 removes the limits (the kernel drops an all-max line)');
     const r = await w.exited;

@@ -7,7 +7,7 @@ import { readOptional, writeFile } from '../file.ts';
 import { CgroupError } from '../errors.ts';
 import { isSet, sharesToWeight } from '../convert.ts';
 import type { Int64 } from '../types.ts';
-import { parseKeyValues } from '../stats.ts';
+import { parseKeyValues, parsePSI } from '../stats.ts';
 
 /**
  * The cpu.max text for an OCI quota/period, or undefined to leave it (runc
@@ -75,5 +75,7 @@ export const cpu: V2Group = {
     s.cpu.usage.user = (st.user_usec ?? 0) * 1000;
     s.cpu.usage.kernel = (st.system_usec ?? 0) * 1000;
     s.cpu.throttling = { periods: st.nr_periods ?? 0, throttledPeriods: st.nr_throttled ?? 0, throttledTime: (st.throttled_usec ?? 0) * 1000 };
+    const psi = parsePSI(readOptional(dir, 'cpu.pressure'));
+    if (psi) s.cpu.psi = psi;
   },
 };

@@ -9,7 +9,7 @@ import type { LinuxBlockIO, LinuxThrottleDevice } from '../types.ts';
 import { exists, readOptional, writeFile, type Journal } from '../file.ts';
 import { CgroupError } from '../errors.ts';
 import { blkioWeightToIoWeight, isSet } from '../convert.ts';
-import type { BlkioEntry } from '../stats.ts';
+import { parsePSI, type BlkioEntry } from '../stats.ts';
 
 /** io.max lines for the throttles of `b`, one per device. */
 export function ioMaxLines(b: LinuxBlockIO): string[] {
@@ -105,5 +105,7 @@ export const io: V2Group = {
     }
     s.blkio.ioServiceBytesRecursive = bytes;
     s.blkio.ioServicedRecursive = ios;
+    const psi = parsePSI(readOptional(dir, 'io.pressure'));
+    if (psi) s.blkio.psi = psi;
   },
 };

@@ -7,7 +7,7 @@ import type { V2Group } from './group.ts';
 import { exists, readFile, readOptional } from '../file.ts';
 import { CgroupError } from '../errors.ts';
 import { isMinusOne, isSet, limitToV2, memorySwapToV2 } from '../convert.ts';
-import { parseKeyValues, parseUint } from '../stats.ts';
+import { parseKeyValues, parsePSI, parseUint } from '../stats.ts';
 
 export const memory: V2Group = {
   name: 'memory',
@@ -59,5 +59,8 @@ export const memory: V2Group = {
       s.memory.swap = { usage: parseUint(swapCur) + usage, max: parseUint(readOptional(dir, 'memory.swap.peak') ?? '0'), limit, failcnt: swapEvents.fail ?? 0 };
     }
     s.oomKills = events.oom_kill ?? 0;
+    if (Object.keys(events).length) s.memory.event_count = { reclaim_low: events.low ?? 0, reclaim_high: events.high ?? 0, max: events.max ?? 0, oom: events.oom ?? 0, oom_kill: events.oom_kill ?? 0 };
+    const psi = parsePSI(readOptional(dir, 'memory.pressure'));
+    if (psi) s.memory.psi = psi;
   },
 };
