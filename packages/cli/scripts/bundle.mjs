@@ -4,11 +4,11 @@
 //   bin/oci-ts.mjs runs it, and bin/oci-ts.cjs falls back to it.
 // - oci-ts.cjs (src/hot.ts): state, start, kill, delete, list; cold.cjs
 //   (src/cold.ts): create, run, exec and the other commands. CommonJS, so
-//   bin/oci-ts.cjs runs them without Node's ES module loader. @oci/spec and
-//   @oci/core (ES modules) are loaded with require(), which Node >= 20.19
-//   supports for ES modules without top-level await.
+//   bin/oci-ts.cjs runs them without Node's ES module loader. @oci/spec (an
+//   ES module) is loaded with require(), which Node >= 20.19 supports for ES
+//   modules without top-level await.
 // - deps/cgroups.cjs: @oci/cgroups in one CommonJS file for both (its dist is
-//   ~50 small ES modules).
+//   ~50 small ES modules); deps/core.cjs: @oci/core's loader as CommonJS.
 import { build } from 'esbuild';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -68,13 +68,14 @@ const cgroupsTopLevelAwait = {
     });
   },
 };
-// The fast entries use the one-file @oci/cgroups next to them.
-const cgroupsFile = {
-  name: 'cgroups-file',
+// The fast entries use the one-file @oci/cgroups and @oci/core next to them
+// (`dir`: where those are, relative to the file being built).
+const depFiles = (dir) => ({
+  name: 'dep-files',
   setup(b) {
-    b.onResolve({ filter: /^@oci\/cgroups$/ }, () => ({ path: './deps/cgroups.cjs', external: true }));
+    b.onResolve({ filter: /^@oci\/(cgroups|core)$/ }, (a) => (a.kind === 'entry-point' ? undefined : { path: `${dir}/${a.path.slice(5)}.cjs`, external: true }));
   },
-};
+});
 
 /**
  * Rewrites an esbuild CommonJS output:
@@ -87,7 +88,7 @@ const cgroupsFile = {
  */
 function rewriteCjs(file) {
   let src = fs.readFileSync(file, 'utf8');
-  src = src.replace(/\bimport\(("(?:@oci\/[\w-]+|node:[\w/]+|\.\/deps\/cgroups\.cjs)")\)/g, 'Promise.resolve().then(() => require($1))');
+  src = src.replace(/\bimport\(("(?:@oci\/[\w-]+|node:[\w/]+|\.\/(?:deps\/)?[\w-]+\.cjs)")\)/g, 'Promise.resolve().then(() => require($1))');
   src = src.replace(/__toESM\((require\("node:[\w/]+"\)), 1\)/g, '{ __proto__: $1, default: $1 }');
   const left = /\bimport\(/.exec(src);
   if (left) throw new Error(`bundle.mjs: ${file} still has a dynamic import() at ${left.index}: ${src.slice(left.index, left.index + 60)}`);
@@ -100,20 +101,31 @@ const cjs = { ...common, format: 'cjs', outExtension: { '.js': '.cjs' } };
 // longer CommonJS-safe) is a warning, not a broken build; test/entry.test.ts
 // fails on the missing files.
 try {
+  // @oci/core's napi-rs loader (index.js, an ES module) as CommonJS: require()
+  // of the ES module costs ~6 ms (Node's ES module loader) on every kill,
+  // delete and create. Its only ES-module-ism is createRequire(import.meta.url),
+  // which finds the .node next to index.js: import.meta.url becomes the URL of
+  // the real index.js, found by require.resolve from here.
+  await build({
+    ...cjs,
+    entryPoints: { core: '@oci/core' },
+    outdir: path.join(out, 'deps'),
+    define: { ...common.define, 'import.meta.url': '__ociCoreUrl' },
+    banner: { js: "const __ociCoreUrl = require('node:url').pathToFileURL(require.resolve('@oci/core')).href;" },
+  });
   await build({
     ...cjs,
     entryPoints: { cgroups: '@oci/cgroups' },
     outdir: path.join(out, 'deps'),
-    external: ['@oci/core', '@oci/core/*'],
-    plugins: [cgroupsTopLevelAwait],
+    plugins: [cgroupsTopLevelAwait, depFiles('.')],
   });
-  const external = ['@oci/core', '@oci/core/*', '@oci/spec', '@oci/spec/*', 'yargs'];
+  const external = ['@oci/spec', '@oci/spec/*', 'yargs'];
   await build({
     ...cjs,
     entryPoints: { cold: path.join(pkgDir, 'src/cold.ts') },
     outdir: out,
     external,
-    plugins: [cgroupsFile],
+    plugins: [depFiles('./deps')],
   });
   // @oci/seccomp (~180 KB of syscall tables) is for create, exec and features, all in cold.cjs.
   await build({
@@ -121,9 +133,9 @@ try {
     entryPoints: { 'oci-ts': path.join(pkgDir, 'src/hot.ts') },
     outdir: out,
     external: [...external, '@oci/seccomp', '@oci/seccomp/*'],
-    plugins: [cgroupsFile],
+    plugins: [depFiles('./deps')],
   });
-  for (const f of ['deps/cgroups.cjs', 'oci-ts.cjs', 'cold.cjs']) rewriteCjs(path.join(out, f));
+  for (const f of ['deps/core.cjs', 'deps/cgroups.cjs', 'oci-ts.cjs', 'cold.cjs']) rewriteCjs(path.join(out, f));
 } catch (e) {
   for (const f of ['deps', 'oci-ts.cjs', 'cold.cjs']) fs.rmSync(path.join(out, f), { recursive: true, force: true });
   console.warn(`bundle.mjs: WARNING: no CommonJS fast entry (bin/oci-ts.cjs falls back to the ES module entry): ${e.message}`);
