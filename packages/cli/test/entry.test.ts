@@ -21,7 +21,7 @@ function run(cmd: string, args: string[], cwd?: string) {
 }
 
 t.test('the build made the CommonJS fast entry (scripts/bundle.mjs only warns when it cannot)', async (t) => {
-  for (const f of ['oci-ts.cjs', 'cold.cjs', 'deps/cgroups.cjs']) t.ok(fs.existsSync(path.join(repoRoot, 'packages/cli/dist/bundle', f)), f);
+  for (const f of ['oci-ts.cjs', 'cold.cjs', 'deps/cgroups.cjs', 'deps/core.cjs']) t.ok(fs.existsSync(path.join(repoRoot, 'packages/cli/dist/bundle', f)), f);
 });
 
 t.test('every entry gives the same output and exit code', async (t) => {
