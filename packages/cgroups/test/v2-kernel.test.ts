@@ -208,6 +208,16 @@ if (!pureV2()) {
     t.equal(read(m, 'cpu.max'), '50000 100000');
     t.equal(read(m, 'cpu.max.burst'), '40000', 'burst rolled back');
     t.equal(read(m, 'cpu.weight'), '100', 'weight rolled back');
+    // Burst for real: quota 50ms + burst 40ms per 100ms. After idle periods
+    // bank the unused quota, a busy loop runs past the quota: cpu.stat
+    // nr_bursts counts it (sched-bwc.rst "Burst feature").
+    if ('nr_bursts' in kv(m, 'cpu.stat')) {
+      const b = waiting('sleep 1; while :; do :; done');
+      t.teardown(() => b.child.kill('SIGKILL'));
+      m.apply(b.pid);
+      b.go();
+      t.ok(await eventually(() => kv(m, 'cpu.stat').nr_bursts > 0, 200, 50), `the loop used its burst (cpu.stat: ${read(m, 'cpu.stat').replace(/\n/g, ', ')})`);
+    }
   });
 
   t.test('cpuset: a process is pinned; update moves it; an invalid mems rolls back cpus', async (t) => {
