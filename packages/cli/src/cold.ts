@@ -6,31 +6,22 @@
  * (~15 ms of CPU per `create`). yargs (help, usage errors) stays in main.ts.
  */
 import type { CommandHandler } from './commands/context.ts';
-import { attachCommand, attachHolderCommand } from './commands/attach.ts';
-import { createCommand } from './commands/create.ts';
-import { eventsCommand } from './commands/events.ts';
-import { execCommand } from './commands/exec.ts';
-import { featuresCommand } from './commands/features.ts';
-import { pauseCommand } from './commands/pause.ts';
-import { psCommand } from './commands/ps.ts';
-import { resumeCommand } from './commands/resume.ts';
-import { runCommand } from './commands/run.ts';
-import { specCommand } from './commands/spec.ts';
-import { updateCommand } from './commands/update.ts';
-import { versionCommand } from './commands/version.ts';
 
-export const COMMANDS: Record<string, CommandHandler> = {
-  create: createCommand,
-  run: runCommand,
-  exec: execCommand,
-  pause: pauseCommand,
-  resume: resumeCommand,
-  ps: psCommand,
-  update: updateCommand,
-  events: eventsCommand,
-  features: featuresCommand,
-  spec: specCommand,
-  version: versionCommand,
-  attach: attachCommand,
-  'attach-holder': attachHolderCommand,
+// Lazy even inside the one file: esbuild wraps each module reached only by
+// import() in an init function, so a command initialises (and requires the
+// builtins of, e.g. node:net) only what it uses.
+export const COMMANDS: Record<string, () => Promise<CommandHandler>> = {
+  create: async () => (await import('./commands/create.ts')).createCommand,
+  run: async () => (await import('./commands/run.ts')).runCommand,
+  exec: async () => (await import('./commands/exec.ts')).execCommand,
+  pause: async () => (await import('./commands/pause.ts')).pauseCommand,
+  resume: async () => (await import('./commands/resume.ts')).resumeCommand,
+  ps: async () => (await import('./commands/ps.ts')).psCommand,
+  update: async () => (await import('./commands/update.ts')).updateCommand,
+  events: async () => (await import('./commands/events.ts')).eventsCommand,
+  features: async () => (await import('./commands/features.ts')).featuresCommand,
+  spec: async () => (await import('./commands/spec.ts')).specCommand,
+  version: async () => (await import('./commands/version.ts')).versionCommand,
+  attach: async () => (await import('./commands/attach.ts')).attachCommand,
+  'attach-holder': async () => (await import('./commands/attach.ts')).attachHolderCommand,
 };

@@ -38,17 +38,22 @@ export type FullMain = (args: string[], opts?: MainOptions) => Promise<number>;
 export interface Entries {
   /** main.ts: every command, yargs. */
   full: () => Promise<FullMain>;
-  /** cold.ts' command table; absent: those commands go to `full` too. */
-  cold?: () => Record<string, CommandHandler>;
+  /** cold.ts' command loaders; absent: those commands go to `full` too. */
+  cold?: () => Record<string, () => Promise<CommandHandler>>;
 }
 
 export async function main(args: string[], opts: MainOptions, entries: Entries): Promise<number> {
   const parsed = execArgs(args);
   const argv = fastParse(parsed) ?? parityFastParse(parsed);
   const name = argv ? commandName(argv) : '';
-  const cold = () => { const c = entries.cold?.(); return c && Object.hasOwn(c, name) ? c[name] : undefined; };
-  const handler = argv && (Object.hasOwn(HOT, name) ? HOT[name] : cold());
-  if (!argv || !handler) return (await entries.full())(args, opts);
-  const run = handler;
-  return dispatch(argv, parsed, opts, async () => run);
+  let load: (() => Promise<CommandHandler>) | undefined;
+  if (argv && Object.hasOwn(HOT, name)) {
+    const handler = HOT[name];
+    load = async () => handler;
+  } else if (argv && entries.cold) {
+    const cold = entries.cold();
+    if (Object.hasOwn(cold, name)) load = cold[name];
+  }
+  if (!argv || !load) return (await entries.full())(args, opts);
+  return dispatch(argv, parsed, opts, load);
 }
