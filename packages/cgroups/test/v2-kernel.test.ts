@@ -7,7 +7,9 @@
 // Skips on this hybrid host, whose cgroup2 has only hugetlb
 // (v2-unified.test.ts covers that; fs2-files.test.ts checks the same writes
 // on a fake tree). The lifecycle (freeze, kill, stats, update, destroy) is in
-// v2-lifecycle.guest.test.ts. Cgroups get unique names and are removed.
+// v2-lifecycle.guest.test.ts. Cgroups get unique names and are removed;
+// the two guest-wide changes (swap on /dev/vda, io.cost for /dev/vda) are
+// undone, and the last test checks both.
 import t, { type Test } from 'tap';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -474,5 +476,7 @@ if (!pureV2()) {
   t.test('no cgroup is left behind', async (t) => {
     t.same(leftovers(PREFIX), []);
     t.notMatch(fs.readFileSync('/proc/swaps', 'utf8'), /vda/, 'swap is off again');
+    const qos = '/sys/fs/cgroup/io.cost.qos';
+    if (fs.existsSync(qos)) t.notMatch(fs.readFileSync(qos, 'utf8'), /enable=1/, 'io.cost is off again');
   });
 }
