@@ -5,9 +5,9 @@
 //   takes create, run, exec and the rest from dist/bundle/cold.cjs;
 // - help, usage errors and unusual syntax go to the full entry (yargs),
 //   dist/bundle/oci-ts.mjs, or the tsc output when nothing was bundled.
-// The CommonJS bundles load @oci/spec and @oci/core (ES modules) with
-// require(), which needs Node >= 20.19 (process.features.require_module);
-// older Node runs everything through the full entry.
+// The CommonJS bundles load @oci/spec (an ES module) with require(), which
+// needs Node >= 20.19 (process.features.require_module); older Node runs
+// everything through the full entry.
 // OCI_TS_TIMING=1 prints the time from process start to this first line of
 // our code (bench: "first line"), and at exit the time and the CPU time used.
 'use strict';
