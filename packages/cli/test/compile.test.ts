@@ -144,7 +144,7 @@ t.test('id-mapped mount mistakes name their field', (t) => {
   at({ destination: '/d', type: 'bind', source: '/s', options: ['rbind', 'idmap=uids=0-1;gids=0-1-1'] }, '/mounts/1/options/1');
   at({ destination: '/d', type: 'bind', source: '/s', options: ['rbind', 'idmap=users=0-1-1'] }, '/mounts/1/options/1');
   at({ destination: '/d', type: 'bind', source: '/s', options: ['rbind', 'idmap=uids=@0-70000-1;gids=0-1-1'] }, '/mounts/1/options/1', true);
-  at({ destination: '/d', type: 'bind', source: '/s', options: ['rbind', 'idmap=uids=0-1-0;gids=0-1-1'] }, '/mounts/1/uidMappings/0/size');
+  at({ destination: '/d', type: 'bind', source: '/s', options: ['rbind', 'idmap=uids=0-1-0;gids=0-1-1'] }, '/mounts/1/options/1');
   t.end();
 });
 

@@ -155,6 +155,7 @@ function crunMapping(spec: Spec, text: string, pointer: string): { uid: IdMap[];
       const t = /^(@?)(\d+)-(\d+)-(\d+)$/.exec(triplet);
       if (!t) throw new CompileError(pointer, `"${triplet}" in the idmap option is not a mapping "fsid-hostid-size" (crun's syntax)`);
       const [containerID, id, size] = [Number(t[2]), Number(t[3]), Number(t[4])];
+      if (size === 0 || Math.max(containerID, id, size) > 0xffffffff) throw new CompileError(pointer, `"${triplet}" in the idmap option: ids are 0 to 4294967295 and a size is at least 1`);
       let hostID = id;
       if (t[1]) {
         const maps = (kind === 'uid' ? spec.linux?.uidMappings : spec.linux?.gidMappings) ?? [];
