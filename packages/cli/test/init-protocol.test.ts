@@ -38,7 +38,7 @@ t.test('idmap, pid, createRuntime, ready: each answered in order', async (t) => 
   t.same(child.read(), { type: 'ok' });
   child.send({ type: 'pid', pid: 12 });
   await new Promise((r) => setTimeout(r, 20));
-  t.same(child.read(), { type: 'ok', state: { id: 'c1', status: 'creating', pid: 12 } }, 'the state for the hooks comes back with the pid reply');
+  t.same(child.read(), { type: 'ok', state: { id: 'c1', status: 'creating', pid: 12 }, processPid: 12 }, 'the state for the hooks comes back with the pid reply, and the pid a seccomp agent is told');
   child.send({ type: 'createRuntime' });
   await new Promise((r) => setTimeout(r, 20));
   t.same(child.read(), { type: 'ok' });
