@@ -102,10 +102,10 @@ if (!pureV2()) {
 
   t.test('stats(): the fields a v2 kernel fills, in the runc events shape', async (t) => {
     const m = make(t);
-    m.set({ memory: { limit: 64 * MiB, swap: 64 * MiB }, cpu: { quota: 20000, period: 100000, cpus: '0-1', mems: '0' }, pids: { limit: 50 }, hugepageLimits: [{ pageSize: '2MB', limit: 4 * MiB }] });
+    m.set({ memory: { limit: 64 * MiB, swap: 64 * MiB }, cpu: { quota: 50000, period: 100000, cpus: '0-1', mems: '0' }, pids: { limit: 50 }, hugepageLimits: [{ pageSize: '2MB', limit: 4 * MiB }] });
     // Some CPU (throttled) and a 24M anonymous buffer held while stats are read.
     // (dd blocks writing into a pipe nobody reads, its buffer filled.)
-    start(t, m, 'i=0; while [ $i -lt 500 ]; do i=$((i+1)); done; dd if=/dev/zero bs=24M count=1 2>/dev/null | sleep 60');
+    start(t, m, 'i=0; while [ $i -lt 200 ]; do i=$((i+1)); done; dd if=/dev/zero bs=24M count=1 2>/dev/null | sleep 60');
     t.ok(await eventually(() => m.stats().memory.usage.max! > 24 * MiB, 300, 50), 'the buffer was charged');
     const s = m.stats();
     t.ok(s.cpu.usage.total > 0, `cpu.usage.total ns (${s.cpu.usage.total})`);
