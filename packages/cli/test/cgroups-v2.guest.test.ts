@@ -105,9 +105,9 @@ if (why) {
     // events --stats: one runc-style stats object read from the v2 files.
     const ev = oci('events', '--stats', id);
     t.equal(ev.status, 0, ev.stderr);
-    const lines = ev.stdout.trim().split('\n');
-    t.equal(lines.length, 1, 'events --stats prints one line');
-    const e = JSON.parse(lines[0]);
+    const evLines = ev.stdout.trim().split('\n');
+    t.equal(evLines.length, 1, 'events --stats prints one line');
+    const e = JSON.parse(evLines[0]);
     t.equal(e.type, 'stats');
     t.equal(e.id, id);
     t.equal(e.data.memory.usage.limit, 64 << 20, 'memory.max');
