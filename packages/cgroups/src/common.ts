@@ -97,13 +97,15 @@ export async function removeCgroup(dir: string, timeoutMs = 5000): Promise<void>
 export function mkdirTracked(dir: string): string[] {
   const missing: string[] = [];
   for (let d = dir; !fs.existsSync(d); d = path.dirname(d)) missing.unshift(d);
-  for (const [i, d] of missing.entries()) {
+  const made: string[] = [];
+  for (const d of missing) {
     try {
       fs.mkdirSync(d);
+      made.push(d);
     } catch (err) {
-      if (sysCodeOf(err) === 'EEXIST') continue;
+      if (sysCodeOf(err) === 'EEXIST') continue; // made by someone else meanwhile: not ours
       // Leave nothing behind: the caller never learns of the levels made.
-      for (const m of missing.slice(0, i).reverse()) {
+      for (const m of made.reverse()) {
         try {
           fs.rmdirSync(m);
         } catch {
@@ -113,7 +115,7 @@ export function mkdirTracked(dir: string): string[] {
       throw new CgroupError('EMKDIR', `cgroups: mkdir ${d}: ${reasonOf(err)}`, { errno: errnoOf(err), syscall: 'mkdir', file: d, cause: err });
     }
   }
-  return missing;
+  return made;
 }
 
 /** Removes created parents (deepest first) that are now empty; others stay. */
