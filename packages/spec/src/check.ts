@@ -198,12 +198,15 @@ function checkMounts(config: Spec, ns: Namespaces, add: Add): void {
       if (!MOUNT_OPTIONS.has(o) && !o.startsWith('idmap=') && !o.startsWith('ridmap=')) add(`${ptr}/options/${j}`, 'MOUNT_OPTION_UNKNOWN', `mounts[${i}].options[${j}] ${JSON.stringify(o)} is not a mount flag, and a bind mount ignores filesystem options (known flags: ro, rw, nosuid, nodev, noexec, rbind, rprivate, rro, ...)`, o);
     });
     // Idmapped mounts (mount_setattr(2) MOUNT_ATTR_IDMAP): only bind mounts; runc checkIDMapMounts.
-    const idmapOpt = m.options?.some((o) => o === 'idmap' || o === 'ridmap');
+    // crun's option form `idmap=uids=...;gids=...` carries its own mappings too.
+    const idmapOpt = m.options?.some((o) => o === 'idmap' || o === 'ridmap' || o.startsWith('idmap=') || o.startsWith('ridmap='));
     if (m.uidMappings || m.gidMappings || idmapOpt) {
       if (!isBind(m)) add(ptr, 'MOUNT_IDMAP_NOT_BIND', `mounts[${i}]: uidMappings/gidMappings (idmap) are only supported for bind mounts (options "bind" or "rbind")`);
-      if (!ns.has('user')) add(ptr, 'MOUNT_IDMAP_WITHOUT_USERNS', `mounts[${i}]: an idmapped mount needs a user namespace in linux.namespaces`);
+      // runc 1.2: a mount with its own mappings needs no container user
+      // namespace; without them the container's mappings are used, so there must be one.
+      const ownMappings = (!!m.uidMappings?.length && !!m.gidMappings?.length) || m.options?.some((o) => o.startsWith('idmap=') || o.startsWith('ridmap='));
+      if (!ns.has('user') && !ownMappings) add(ptr, 'MOUNT_IDMAP_WITHOUT_USERNS', `mounts[${i}]: an idmapped mount without uidMappings/gidMappings of its own uses the container's, so it needs a user namespace in linux.namespaces`);
       if (!!m.uidMappings !== !!m.gidMappings) add(ptr, 'MOUNT_IDMAP_INCOMPLETE', `mounts[${i}]: uidMappings and gidMappings must be given together`);
-      if (isBind(m) && m.source && !m.source.startsWith('/')) add(`${ptr}/source`, 'MOUNT_IDMAP_SOURCE_RELATIVE', `mounts[${i}].source of an idmapped mount must be absolute, found ${describe(m.source)}`, m.source);
     }
   });
 }
