@@ -59,7 +59,7 @@ export function buildBundle(dir = out, opts = {}) {
   fs.writeFileSync(path.join(rootfs, 'etc/group'), 'root:x:0:\ntty:x:5:\nnogroup:x:65534:\n');
   fs.writeFileSync(path.join(rootfs, 'etc/hostname'), 'oci-ts\n');
 
-  const cli = path.join(repo, 'packages/cli/bin/oci-ts.mjs');
+  const cli = path.join(repo, 'packages/cli/bin/oci-ts.cjs');
   execFileSync(process.execPath, [cli, 'spec', '--bundle', dir], { stdio: ['ignore', 'ignore', 'inherit'] });
   const configPath = path.join(dir, 'config.json');
   const config = JSON.parse(fs.readFileSync(configPath, 'utf8'));

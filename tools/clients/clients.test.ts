@@ -20,7 +20,7 @@ if (process.env.OCI_TS_CLIENTS !== '1') {
 } else {
   const clients = process.env.OCI_TS_CLIENTS_ONLY ? process.env.OCI_TS_CLIENTS_ONLY.split(',') : Object.keys(CLIENTS);
   let runtime = process.env.OCI_TS_CLIENT_RUNTIME || 'runc';
-  if (runtime === 'oci-ts') runtime = path.join(repoRoot, 'packages/cli/bin/oci-ts.mjs');
+  if (runtime === 'oci-ts') runtime = path.join(repoRoot, 'packages/cli/bin/oci-ts.cjs');
 
   t.test('clients are installed', async (t) => {
     if (missingClients(clients).length) {

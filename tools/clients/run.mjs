@@ -7,7 +7,7 @@
 //        [--only REGEX] [--timing N] [--keep] [--verbose]
 //
 // --runtime defaults to $OCI_TS_CLIENT_RUNTIME, else runc. `oci-ts` means
-// this checkout's packages/cli/bin/oci-ts.mjs. Give --runtime twice (e.g.
+// this checkout's packages/cli/bin/oci-ts.cjs. Give --runtime twice (e.g.
 // `--runtime runc --runtime oci-ts`) to run the suite for both and print the
 // time per `run --rm` side by side (timed in one session, taking turns). Prints TAP, then a table; exits 1 when a
 // scenario failed.
@@ -33,7 +33,7 @@ if (values.help) {
   process.exit(0);
 }
 setVerbose(values.verbose);
-const alias = (r) => (r === 'oci-ts' ? path.join(repoRoot, 'packages/cli/bin/oci-ts.mjs') : r);
+const alias = (r) => (r === 'oci-ts' ? path.join(repoRoot, 'packages/cli/bin/oci-ts.cjs') : r);
 const show = (r) => path.basename(r).replace(/\.m?js$/, '');
 const runtimes = (values.runtime ?? [process.env.OCI_TS_CLIENT_RUNTIME || 'runc']).map(alias);
 const clients = values.client ?? Object.keys(CLIENTS);

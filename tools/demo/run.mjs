@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const bin = path.join(repo, 'packages/cli/bin/oci-ts.mjs');
+const bin = path.join(repo, 'packages/cli/bin/oci-ts.cjs');
 const run = (args, opts = {}) => spawnSync(process.execPath, args, { stdio: 'inherit', ...opts });
 
 if (process.getuid?.() !== 0) {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-export const bin = path.join(repoRoot, 'packages/cli/bin/oci-ts.mjs');
+export const bin = path.join(repoRoot, 'packages/cli/bin/oci-ts.cjs');
 
 export interface Result { status: number | null; stdout: string; stderr: string; signal: NodeJS.Signals | null }
 

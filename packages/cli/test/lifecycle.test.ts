@@ -151,7 +151,7 @@ if (why) {
     t.equal(sh('exit 7').status, 7);
     t.equal(sh('kill -KILL $$; sleep 5', (c) => { c.process.args = ['sh', '-c', 'sh -c "kill -9 \\$\\$"; exit $?']; }).status, 137, '128+9 reported by the shell');
     const b = bundle((c) => { c.process.args = ['sh', '-c', 'trap "exit 42" TERM; echo ready; while :; do sleep 0.05; done']; });
-    const child = spawn(process.execPath, [path.join(import.meta.dirname, '../bin/oci-ts.mjs'), '--root', root, 'run', '-b', b, uniqueId()], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [path.join(import.meta.dirname, '../bin/oci-ts.cjs'), '--root', root, 'run', '-b', b, uniqueId()], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     await new Promise<void>((resolve) => child.stdout!.on('data', (d) => { out += d; if (out.includes('ready')) resolve(); }));
     child.kill('SIGTERM');
@@ -267,7 +267,7 @@ if (why) {
     const b = bundle((c) => { c.process.terminal = true; c.process.args = ['sh', '-c', 'tty; echo console-ok; sleep 100']; });
     const id = uniqueId('tty');
     const r = await new Promise<number | null>((resolve) => {
-      const ch = spawn(process.execPath, [path.join(import.meta.dirname, '../bin/oci-ts.mjs'), '--root', root, 'create', '--console-socket', sock, '-b', b, id], { stdio: 'inherit' });
+      const ch = spawn(process.execPath, [path.join(import.meta.dirname, '../bin/oci-ts.cjs'), '--root', root, 'create', '--console-socket', sock, '-b', b, id], { stdio: 'inherit' });
       ch.on('exit', resolve);
     });
     server.close();
@@ -336,7 +336,7 @@ if (why) {
     fs.writeFileSync(f, 'from-fd-3');
     const fd = fs.openSync(f, 'r');
     const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
-      const ch = spawn(process.execPath, [path.join(import.meta.dirname, '../bin/oci-ts.mjs'), '--root', root, 'run', '--preserve-fds', '1', '-b', b, uniqueId()], { stdio: ['ignore', 'pipe', 'inherit', fd] });
+      const ch = spawn(process.execPath, [path.join(import.meta.dirname, '../bin/oci-ts.cjs'), '--root', root, 'run', '--preserve-fds', '1', '-b', b, uniqueId()], { stdio: ['ignore', 'pipe', 'inherit', fd] });
       let out = '';
       ch.stdout!.on('data', (d) => { out += d; });
       ch.on('exit', (code) => resolve({ code, out }));
@@ -372,7 +372,7 @@ if (why) {
     const b = bundle((c) => { c.process.args = ['sleep', '100']; });
     for (let i = 0; i < 6; i++) {
       const id = uniqueId('sigkill');
-      const ch = spawn(process.execPath, [path.join(import.meta.dirname, '../bin/oci-ts.mjs'), '--root', root, 'create', '-b', b, id], { stdio: 'ignore' });
+      const ch = spawn(process.execPath, [path.join(import.meta.dirname, '../bin/oci-ts.cjs'), '--root', root, 'create', '-b', b, id], { stdio: 'ignore' });
       await new Promise((r) => setTimeout(r, 40 + Math.floor(Math.random() * 250)));
       ch.kill('SIGKILL');
       await new Promise((r) => ch.on('exit', r));
