@@ -65,6 +65,13 @@ export declare function initPath(): string
 /** kill(2); `sig` 0 only checks that the process exists. */
 export declare function kill(pid: number, sig: number): void
 
+/**
+ * mkfifo(3) with exactly `mode` (chmod(2) after, so the umask does not
+ * apply): `create` makes exec.fifo 0622 as runc does, without spawning
+ * coreutils' mkfifo (about 9 ms per create).
+ */
+export declare function mkfifo(path: string, mode: number): void
+
 /** pidfd_open(2): a file descriptor that refers to process `pid` (O_CLOEXEC). */
 export declare function pidfdOpen(pid: number): number
 

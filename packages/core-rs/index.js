@@ -773,7 +773,7 @@ if (
   }
 }
 
-const { bpfProgAttachCgroupDevice, bpfProgDetachCgroupDevice, bpfProgGetFdById, bpfProgLoadCgroupDevice, bpfProgQueryCgroupDevice, cgroupEventfd, close, initPath, kill, pidfdOpen, pidfdSendSignal, recvFd, sendFd, setChildSubreaper, socketpair, spawnInit, waitPid } = nativeBinding
+const { bpfProgAttachCgroupDevice, bpfProgDetachCgroupDevice, bpfProgGetFdById, bpfProgLoadCgroupDevice, bpfProgQueryCgroupDevice, cgroupEventfd, close, initPath, kill, mkfifo, pidfdOpen, pidfdSendSignal, recvFd, sendFd, setChildSubreaper, socketpair, spawnInit, waitPid } = nativeBinding
 export { bpfProgAttachCgroupDevice }
 export { bpfProgDetachCgroupDevice }
 export { bpfProgGetFdById }
@@ -783,6 +783,7 @@ export { cgroupEventfd }
 export { close }
 export { initPath }
 export { kill }
+export { mkfifo }
 export { pidfdOpen }
 export { pidfdSendSignal }
 export { recvFd }

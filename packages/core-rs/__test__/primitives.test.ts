@@ -6,7 +6,7 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import {
-  pidfdOpen, pidfdSendSignal, kill, close, socketpair, sendFd, recvFd, waitPid, setChildSubreaper,
+  pidfdOpen, pidfdSendSignal, kill, close, socketpair, sendFd, recvFd, waitPid, setChildSubreaper, mkfifo,
 } from '../index.js';
 
 const sleeper = (secs = '30') => spawn('sleep', [secs], { stdio: 'ignore' });
@@ -35,6 +35,22 @@ t.test('kill checks existence with 0 and reports ESRCH', async (t) => {
   kill(c.pid!, 9);
   await exited;
   t.throws(() => kill(999999, 0), { code: 'ESRCH', errno: 3 });
+});
+
+t.test('mkfifo makes a FIFO with exactly the mode asked, whatever the umask; EEXIST with errno', async (t) => {
+  const dir = t.testdir({});
+  const p = path.join(dir, 'exec.fifo');
+  const old = process.umask(0o077);
+  try {
+    mkfifo(p, 0o622);
+  } finally {
+    process.umask(old);
+  }
+  const st = fs.statSync(p);
+  t.ok(st.isFIFO(), 'a FIFO');
+  t.equal(st.mode & 0o7777, 0o622, 'mode 0622 despite umask 077');
+  t.throws(() => mkfifo(p, 0o622), { code: 'EEXIST', errno: 17 });
+  t.throws(() => mkfifo(path.join(dir, 'missing', 'f'), 0o600), { code: 'ENOENT', errno: 2 });
 });
 
 t.test('close twice is EBADF', async (t) => {

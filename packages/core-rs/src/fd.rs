@@ -52,3 +52,20 @@ pub fn recv_fd(env: Env, socket_fd: i32, timeout_ms: Option<i32>) -> napi::Resul
     Err(e) => Err(jserr::os(&env, "recvmsg(SCM_RIGHTS)", &e)),
   }
 }
+
+/// mkfifo(3) with exactly `mode` (chmod(2) after, so the umask does not
+/// apply): `create` makes exec.fifo 0622 as runc does, without spawning
+/// coreutils' mkfifo (about 9 ms per create).
+#[napi]
+pub fn mkfifo(env: Env, path: String, mode: u32) -> napi::Result<()> {
+  let c = std::ffi::CString::new(path.as_bytes()).map_err(|_| jserr::error(&env, "EINVAL", Some(libc::EINVAL), &format!("mkfifo({path}): a NUL byte in the path")))?;
+  if unsafe { libc::mkfifo(c.as_ptr(), mode as libc::mode_t) } < 0 {
+    return Err(jserr::last(&env, &format!("mkfifo({path})")));
+  }
+  if unsafe { libc::chmod(c.as_ptr(), mode as libc::mode_t) } < 0 {
+    let e = jserr::last(&env, &format!("chmod({path})"));
+    unsafe { libc::unlink(c.as_ptr()) };
+    return Err(e);
+  }
+  Ok(())
+}
