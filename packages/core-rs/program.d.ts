@@ -66,6 +66,16 @@ export interface MountOp {
    * Absent: a plain mount.
    */
   idmap?: IdmapOp;
+  /**
+   * `tmpcopyup` (runc EXT_COPYUP, crun; podman's default for --tmpfs), only
+   * with fstype "tmpfs": the executor creates the tmpfs detached
+   * (fsopen/fsconfig with `data`, fsmount with the per-mount `flags`),
+   * copies the existing destination directory into it (never following a
+   * symlink; mode, owner and times kept; its mode becomes the tmpfs root's
+   * unless `data` has mode=, as runc), then attaches it with move_mount(2);
+   * propagation and attrSet/attrClr then apply as to any mount.
+   */
+  copyUp?: boolean;
 }
 
 export interface IdmapOp {

@@ -68,7 +68,21 @@ t.test('mount options become flags, propagation and data like runc', (t) => {
   const rec = parseMountOptions(['rbind', 'rro', 'rnosuid', 'rexec', 'rnoatime']);
   t.same([rec.flags, rec.attrSet, rec.attrClr], [MS.BIND | MS.REC, MOUNT_ATTR.RDONLY | MOUNT_ATTR.NOSUID | MOUNT_ATTR.NOATIME, MOUNT_ATTR.NOEXEC | MOUNT_ATTR._ATIME]);
   t.same([parseMountOptions(['rrelatime']).attrSet, parseMountOptions(['rrelatime']).attrClr], [0, MOUNT_ATTR._ATIME], 'rrelatime is the 0 mode');
-  throwsAt(t, () => parseMountOptions(['tmpcopyup'], '/mounts/3/options'), '/mounts/3/options/0', 'EUNSUPPORTED');
+  t.same(parseMountOptions(['nosuid', 'tmpcopyup', 'size=1m']), { flags: MS.NOSUID, propagation: [], data: ['size=1m'], attrSet: 0, attrClr: 0, copyUp: 1 }, 'tmpcopyup is not tmpfs data');
+  t.end();
+});
+
+t.test('tmpcopyup: a copyUp tmpfs, refused on anything else with its pointer', (t) => {
+  const s = base();
+  s.mounts = [{ destination: '/etc', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'tmpcopyup', 'mode=755'] }];
+  const m = compile(s).mounts[0];
+  t.same([m.fstype, m.copyUp, m.data, m.flags], ['tmpfs', true, 'mode=755', MS.NOSUID]);
+  s.mounts = [{ destination: '/t', type: 'tmpfs', source: 'tmpfs' }];
+  t.notOk('copyUp' in compile(s).mounts[0], 'absent without the option');
+  s.mounts = [{ destination: '/proc', type: 'proc', source: 'proc' }, { destination: '/d', type: 'bind', source: '/s', options: ['rbind', 'tmpcopyup'] }];
+  throwsAt(t, () => compile(s), '/mounts/1/options/1');
+  s.mounts = [{ destination: '/d', type: 'proc', source: 'proc', options: ['tmpcopyup'] }];
+  throwsAt(t, () => compile(s), '/mounts/0/options/0');
   t.end();
 });
 

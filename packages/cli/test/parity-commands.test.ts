@@ -22,7 +22,7 @@ t.test('features: a valid runtime-spec features document of what oci-ts supports
   t.ok(f.linux.seccomp.archs.includes('SCMP_ARCH_X86_64'));
   t.ok(f.mountOptions.includes('ro') && f.mountOptions.includes('rprivate'));
   t.ok(f.mountOptions.includes('rro') && f.mountOptions.includes('rnosymfollow'), 'recursive mount attributes (mount_setattr)');
-  t.notOk(f.mountOptions.includes('tmpcopyup'), 'refused by the compiler, so not listed');
+  t.ok(f.mountOptions.includes('tmpcopyup'), 'tmpcopyup (copyup.rs), listed as runc/crun do');
   t.same(f.linux.cgroup, { v1: true, v2: true, systemd: false, systemdUser: false, rdma: true });
   t.ok(f.hooks.includes('createContainer'));
 });

@@ -48,8 +48,12 @@ const REC_ATTRS: Record<string, [boolean, number]> = {
   rnosymfollow: [false, MOUNT_ATTR.NOSYMFOLLOW], rsymfollow: [true, MOUNT_ATTR.NOSYMFOLLOW],
 };
 
-/** tmpcopyup is not implemented: refuse it rather than ignore it. */
-const UNSUPPORTED = new Set(['tmpcopyup']);
+/**
+ * runc/crun extension options: not mount(2) flags nor data. `tmpcopyup`:
+ * the tmpfs starts with a copy of the directory it covers (runc
+ * EXT_COPYUP; podman adds it to every --tmpfs).
+ */
+const EXTENSIONS = new Set(['tmpcopyup']);
 
 /**
  * Id-mapped mounts (config.md "Mounts", runc specconv complexFlags):
@@ -64,6 +68,8 @@ export interface ParsedOptions {
   flags: number; propagation: number[]; data: string[]; attrSet: number; attrClr: number;
   /** The last of `idmap`/`ridmap` given, with its index in options (absent: neither). */
   idmap?: { kind: 'idmap' | 'ridmap'; index: number; mapping?: string };
+  /** Index in options of `tmpcopyup` (absent: not given). */
+  copyUp?: number;
 }
 
 export function parseMountOptions(options: string[] = [], pointer = '/mounts/0/options'): ParsedOptions {
@@ -73,8 +79,9 @@ export function parseMountOptions(options: string[] = [], pointer = '/mounts/0/o
   const propagation: number[] = [];
   const data: string[] = [];
   let idmap: ParsedOptions['idmap'];
+  let copyUp: number | undefined;
   options.forEach((opt, i) => {
-    if (UNSUPPORTED.has(opt)) throw new CompileError(`${pointer}/${i}`, `mount option "${opt}" is not supported by oci-ts yet`, 'EUNSUPPORTED');
+    if (EXTENSIONS.has(opt)) { copyUp = i; return; }
     if (IDMAP_OPTIONS[opt]) { idmap = { kind: IDMAP_OPTIONS[opt], index: i }; return; }
     // crun's (and podman's) "idmap=uids=...;gids=..." form carries the
     // mapping in the option itself; parsed by compileIdmap.
@@ -93,7 +100,7 @@ export function parseMountOptions(options: string[] = [], pointer = '/mounts/0/o
     if (p !== undefined) { propagation.push(p); return; }
     data.push(opt);
   });
-  return { flags, propagation, data, attrSet, attrClr, ...(idmap ? { idmap } : {}) };
+  return { flags, propagation, data, attrSet, attrClr, ...(idmap ? { idmap } : {}), ...(copyUp !== undefined ? { copyUp } : {}) };
 }
 
 export interface MountContext {
@@ -112,6 +119,12 @@ export function compileMounts(spec: Spec, ctx: MountContext): MountOp[] {
     const type = m.type ?? '';
     const isBind = type === 'bind' || (opts.flags & MS.BIND) !== 0;
     const idmap = compileIdmap(spec, m, opts, p, isBind);
+    // runc only honours EXT_COPYUP in its tmpfs case and silently ignores it
+    // elsewhere; crun refuses it. Refuse: a copy that never happens is a
+    // surprise (the option's JSON pointer names what to remove).
+    if (opts.copyUp !== undefined && (isBind || type !== 'tmpfs')) {
+      throw new CompileError(`${p}/options/${opts.copyUp}`, `"tmpcopyup" is only supported on a tmpfs mount, not on ${isBind ? 'a bind mount' : `type "${type}"`}`);
+    }
     let flags = opts.flags | (isBind ? MS.BIND : 0);
     let source = m.source ?? '';
     let createAs: 'dir' | 'file' = 'dir';
@@ -136,6 +149,7 @@ export function compileMounts(spec: Spec, ctx: MountContext): MountOp[] {
       createAs,
       ...(opts.attrSet || opts.attrClr ? { attrSet: opts.attrSet, attrClr: opts.attrClr } : {}),
       ...(idmap ? { idmap } : {}),
+      ...(opts.copyUp !== undefined ? { copyUp: true } : {}),
     };
   });
 }

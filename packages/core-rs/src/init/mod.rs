@@ -10,6 +10,7 @@
 pub mod attrs;
 pub mod cgroupfs;
 pub mod console;
+pub mod copyup;
 pub mod creds;
 pub mod devices;
 pub mod error;

@@ -64,6 +64,9 @@ pub struct MountOp {
   pub attr_clr: u64,
   /// Id-mapped bind mount (idmap.rs); absent: a plain mount(2).
   pub idmap: Option<IdmapOp>,
+  /// tmpcopyup (copyup.rs): a tmpfs holding a copy of the destination.
+  #[serde(default)]
+  pub copy_up: bool,
 }
 
 /// MountOp.idmap (program.d.ts): the user namespace whose mapping the

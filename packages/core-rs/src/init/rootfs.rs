@@ -216,8 +216,13 @@ pub fn prepare(init: &mut Init, p: &InitProgram) -> Result<Fd> {
 /// idmap::prepare, attached here with move_mount(2) instead of mount(2).
 pub fn mount_one(rootfd: RawFd, m: &MountOp, tree: Option<&Fd>) -> Result<()> {
   let what = |s: &str| format!("{s} {} on {}", m.fstype, m.destination);
+  // tmpcopyup copies the destination's mode only when it was there before.
+  let existed = m.copy_up && open_in_root(rootfd, &m.destination).is_ok();
   let dest = create_in_root(rootfd, &m.destination, m.create_as == "file").ctx("mount", what("create destination for"))?;
-  if let Some(tree) = tree {
+  if m.copy_up {
+    let tmpfs = super::copyup::tmpfs(dest.0, &m.source, m.flags, &m.data, existed).ctx("mount", what("tmpcopyup: copy the destination into the"))?;
+    super::idmap::attach(tmpfs.0, dest.0).ctx("mount", what("tmpcopyup: attach (move_mount) the"))?;
+  } else if let Some(tree) = tree {
     super::idmap::attach(tree.0, dest.0).ctx("mount", what("attach (move_mount) the id-mapped"))?;
   } else {
     let fstype = if m.fstype.is_empty() || m.flags & libc::MS_BIND as u64 != 0 { None } else { Some(m.fstype.as_str()) };
