@@ -57,9 +57,9 @@ runroot = "${d}/runroot"
         await p(['system', 'reset', '--force'], { check: false, timeoutMs: 120_000 });
       });
     },
-    async runRm(cmd, { seccomp = 'default', rt = 0 } = {}) {
+    async runRm(cmd, { seccomp = 'default', rt = 0, extra = [] } = {}) {
       const sec = seccomp === 'unconfined' ? ['--security-opt', 'seccomp=unconfined'] : [];
-      return sh([...baseFor(rt), 'run', '--rm', ...runFlags, ...sec, PODMAN_IMAGE, ...cmd], { env, check: false });
+      return sh([...baseFor(rt), 'run', '--rm', ...runFlags, ...sec, ...extra, PODMAN_IMAGE, ...cmd], { env, check: false });
     },
     async runTty(cmd) {
       return shTty([...base, 'run', '--rm', '-it', ...runFlags, PODMAN_IMAGE, ...cmd], { env });

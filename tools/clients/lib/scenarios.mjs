@@ -209,6 +209,18 @@ export const scenarios = [
     },
   },
   {
+    // podman adds the tmpcopyup extension to every --tmpfs (podman-run(1)
+    // "--tmpfs"; runc's EXT_COPYUP): the tmpfs starts with the image's files.
+    name: '--tmpfs over /etc: the image\'s files copied up (tmpcopyup)',
+    clients: ['podman'],
+    async fn(d) {
+      const r = ok(await d.runRm(['sh', '-c', 'head -1 /etc/passwd; grep -E " /etc " /proc/mounts; echo x > /etc/new && echo written'], { extra: ['--tmpfs', '/etc:rw,size=4m'] }), 'run --tmpfs');
+      assert.match(r.stdout, /^root:x:0:0:/m, `the image's /etc/passwd is in the tmpfs:\n${r.stdout}`);
+      assert.match(r.stdout, /^tmpfs \/etc tmpfs /m, '/etc is a tmpfs');
+      assert.match(r.stdout, /written/, 'and writable');
+    },
+  },
+  {
     name: 'pod sandbox: two containers share its namespaces',
     clients: ['cri'],
     async fn(d, { track }) {
