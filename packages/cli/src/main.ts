@@ -11,29 +11,19 @@ import { execArgs } from './exec-argv.ts';
 import { fastParse } from './fast-argv.ts';
 import { parityFastParse } from './parity-argv.ts';
 import type { CommandHandler } from './commands/context.ts';
+import { COMMANDS as COLD_COMMANDS } from './cold.ts';
 
 export type { MainOptions } from './dispatch.ts';
 
 // Lazy: a command's module (and what it imports) loads only when it runs.
+// cold.ts's table (every command but hot.ts's five) plus those five.
 const COMMANDS: Record<string, () => Promise<CommandHandler>> = {
-  create: async () => (await import('./commands/create.ts')).createCommand,
+  ...COLD_COMMANDS,
   start: async () => (await import('./commands/start.ts')).startCommand,
-  run: async () => (await import('./commands/run.ts')).runCommand,
   state: async () => (await import('./commands/state.ts')).stateCommand,
   kill: async () => (await import('./commands/kill.ts')).killCommand,
   delete: async () => (await import('./commands/delete.ts')).deleteCommand,
   list: async () => (await import('./commands/list.ts')).listCommand,
-  spec: async () => (await import('./commands/spec.ts')).specCommand,
-  version: async () => (await import('./commands/version.ts')).versionCommand,
-  exec: async () => (await import('./commands/exec.ts')).execCommand,
-  pause: async () => (await import('./commands/pause.ts')).pauseCommand,
-  resume: async () => (await import('./commands/resume.ts')).resumeCommand,
-  ps: async () => (await import('./commands/ps.ts')).psCommand,
-  update: async () => (await import('./commands/update.ts')).updateCommand,
-  events: async () => (await import('./commands/events.ts')).eventsCommand,
-  features: async () => (await import('./commands/features.ts')).featuresCommand,
-  attach: async () => (await import('./commands/attach.ts')).attachCommand,
-  'attach-holder': async () => (await import('./commands/attach.ts')).attachHolderCommand,
 };
 
 function createFlags(y: any, run: boolean) {
