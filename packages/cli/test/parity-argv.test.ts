@@ -1,5 +1,5 @@
-// No root: the fast parser for exec/pause/resume/ps/events/update/features
-// gives what yargs gives (the keys the commands read), and hands anything it
+// No root: the fast parser for create/run/spec/version and
+// exec/pause/resume/ps/events/update/features gives what yargs gives (the keys the commands read), and hands anything it
 // does not fully understand to yargs.
 import t from 'tap';
 import { parser } from '../src/main.ts';
@@ -29,6 +29,18 @@ const SAME = [
   ['ps', 'c1'], ['ps', '--format', 'json', 'c1'], ['ps', 'c1', '--', '-o', 'pid,comm'],
   ['events', '--stats', 'c1'], ['events', '--interval', '1s', 'c1'],
   ['update', '--memory', '64m', '--pids-limit', '10', '--cpu-quota', '5000', 'c1'], ['update', '--resources', '-', 'c1'], ['update', '-r', 'f.json', 'c1'],
+  // create, run, spec, version
+  ['create', 'c1'],
+  ['--root', '/r', 'create', '--bundle', '/b', 'c1'],
+  ['--root=/r', '--log=/l', '--log-format=json', '--systemd-cgroup', 'create', '-b', '/b', '--pid-file', '/p', '--console-socket', '/s', 'c1'],
+  ['create', '--bundle=/b', '--pid-file=/p', '--no-pivot', '--no-new-keyring', '--preserve-fds', '2', 'c1'],
+  ['create', 'c1', '--bundle', '/b'],
+  ['run', 'c1'],
+  ['run', '-d', '-b', '/b', 'c1'],
+  ['run', '--detach', '--keep', '--preserve-fds=3', '--console-socket', '/s', 'c1'],
+  ['--debug', 'run', '--bundle', '/b', '--pid-file', '/p', 'c1'],
+  ['spec'], ['spec', '--bundle', '/b'], ['spec', '-b', '/b', '--rootless'],
+  ['version'], ['--version'], ['-v'],
 ];
 
 t.test('the fast parser agrees with yargs', async (t) => {
@@ -43,7 +55,12 @@ t.test('the fast parser agrees with yargs', async (t) => {
 });
 
 t.test('what the fast parser does not understand goes to yargs', async (t) => {
-  for (const args of [['exec'], ['pause'], ['pause', 'a', 'b'], ['ps', '--bogus', 'c1'], ['events', '--interval'], ['exec', '--preserve-fds', 'x', 'c1', 'true'], ['features', 'x'], ['--help'], ['pause', '--help', 'c1']]) {
+  for (const args of [
+    ['exec'], ['pause'], ['pause', 'a', 'b'], ['ps', '--bogus', 'c1'], ['events', '--interval'], ['exec', '--preserve-fds', 'x', 'c1', 'true'], ['features', 'x'], ['--help'], ['pause', '--help', 'c1'],
+    ['create'], ['create', 'a', 'b'], ['create', '--bogus', 'c1'], ['create', '--bundle'], ['create', '--preserve-fds', 'x', 'c1'],
+    ['create', '-b', '/a', '-b', '/b', 'c1'], ['create', '--bundle', '--pid-file', 'c1'], ['create', '-d', 'c1'], ['run', '--detach=true', 'c1'],
+    ['create', '--help'], ['create', 'c1', '--', 'x'], ['spec', 'x'], ['version', 'x'], ['--version', 'x'], ['create', '-bundle', '/b', 'c1'],
+  ]) {
     t.equal(parityFastParse(execArgs(args)), undefined, args.join(' '));
   }
 });
