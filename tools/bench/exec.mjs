@@ -9,20 +9,13 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { asJson, env, haveRunc, iterations, ociBin, repo } from './common.mjs';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const argv = process.argv.slice(2);
-const N = Number(argv[argv.indexOf('--n') + 1] || process.env.BENCH_N || 10) || 10;
-const asJson = argv.includes('--json');
-const env = { ...process.env };
-delete env.NODE_EXTRA_CA_CERTS;
+const N = iterations(10);
 
 if (process.getuid?.() !== 0) { console.log('exec bench skipped: needs root'); process.exit(0); }
-if (spawnSync('runc', ['--version']).status !== 0) { console.log('exec bench skipped: runc not installed'); process.exit(0); }
+if (!haveRunc) { console.log('exec bench skipped: runc not installed'); process.exit(0); }
 
-// The package's bin, run as clients run it (its shebang finds node in PATH).
-const ociBin = path.join(repo, 'packages/cli/bin/oci-ts.cjs');
 const RUNTIMES = {
   'oci-ts': (args) => [ociBin, args],
   runc: (args) => ['runc', args],

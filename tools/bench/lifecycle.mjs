@@ -17,29 +17,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { asJson, childCpuMs, env, iterations, ociBin, repo, runtimes } from './common.mjs';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const argv = process.argv.slice(2);
-const N = Number(argv[argv.indexOf('--n') + 1] || process.env.BENCH_N || 10) || 10;
-const asJson = argv.includes('--json');
-const env = { ...process.env };
-delete env.NODE_EXTRA_CA_CERTS;
+const N = iterations(10);
 
-const ociBin = path.join(repo, 'packages/cli/bin/oci-ts.cjs');
-const RUNTIMES = { 'oci-ts': (args) => [ociBin, args] };
-for (let i = 0; i < argv.length; i++) {
-  if (argv[i] !== '--bin') continue;
-  const [name, file] = argv[++i].split('=');
-  RUNTIMES[name] = (args) => [path.resolve(file), args];
-}
-RUNTIMES.runc = (args) => ['runc', args];
-
-// User+system CPU time of reaped children, in ms (/proc/self/stat fields 16-17, clock ticks of 10 ms):
-// summed over the runs it is a mean that a busy machine disturbs less than wall time.
-function childCpuMs() {
-  const f = fs.readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
-  return (Number(f[13]) + Number(f[14])) * 10;
-}
+const RUNTIMES = runtimes();
+// runc is the reference: without it the benchmark fails loudly rather than printing no ratios.
+RUNTIMES.runc ??= (args) => ['runc', args];
 
 function exec(rt, args) {
   const [cmd, a] = RUNTIMES[rt](args);

@@ -14,31 +14,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { asJson, childCpuMs, env, haveRunc, iterations, repo, runtimes } from './common.mjs';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const argv = process.argv.slice(2);
-const N = Number(argv[argv.indexOf('--n') + 1] || process.env.BENCH_N || 30) || 30;
-const asJson = argv.includes('--json');
-const env = { ...process.env };
-delete env.NODE_EXTRA_CA_CERTS;
+const N = iterations(30);
 
-// A runtime is a function from argv to [file, args]. oci-ts is run as a client
-// runs it: the bin file executed directly (its shebang finds node in PATH).
-const RUNTIMES = { 'oci-ts': (a) => [path.join(repo, 'packages/cli/bin/oci-ts.cjs'), a] };
-for (let i = 0; i < argv.length; i++) {
-  if (argv[i] !== '--bin') continue;
-  const [name, file] = argv[++i].split('=');
-  RUNTIMES[name] = (a) => [path.resolve(file), a];
-}
-const haveRunc = spawnSync('runc', ['--version']).status === 0;
-if (haveRunc) RUNTIMES.runc = (a) => ['runc', a];
-
-// User+system CPU time of reaped children, in ms (fields 16-17 of /proc/self/stat, in clock ticks).
-const TICK_MS = 1000 / 100;
-function childCpuMs() {
-  const f = fs.readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
-  return (Number(f[13]) + Number(f[14])) * TICK_MS;
-}
+// A runtime is a function from argv to [file, args] (common.mjs).
+const RUNTIMES = runtimes();
 
 function run(file, args) {
   const c0 = childCpuMs();
