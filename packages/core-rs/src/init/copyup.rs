@@ -143,10 +143,7 @@ pub fn tmpfs(dest: RawFd, source: &str, flags: u64, data: &str, existed: bool) -
   let root = Fd(check(unsafe { libc::openat(mnt.0, c".".as_ptr(), libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC) } as _)? as RawFd);
   copy_dir(src.0, root.0, 0)?;
   if flags & libc::MS_RDONLY as u64 != 0 {
-    let attr = super::rootfs::MountAttr { attr_set: MOUNT_ATTR_RDONLY, attr_clr: 0, propagation: 0, userns_fd: 0 };
-    check(unsafe {
-      libc::syscall(libc::SYS_mount_setattr, mnt.0, c"".as_ptr(), libc::AT_EMPTY_PATH as libc::c_uint, &attr as *const _, std::mem::size_of_val(&attr))
-    })?;
+    super::rootfs::mount_setattr(mnt.0, false, &super::rootfs::MountAttr { attr_set: MOUNT_ATTR_RDONLY, attr_clr: 0, propagation: 0, userns_fd: 0 })?;
   }
   Ok(mnt)
 }

@@ -23,13 +23,12 @@
 
 use super::error::{InitError, Result};
 use super::program::{IdmapOp, MountOp};
-use super::rootfs::{Fd, MountAttr};
+use super::rootfs::{mount_setattr, Fd, MountAttr, AT_RECURSIVE};
 use super::{cstr, Init};
 use std::io;
 use std::os::fd::RawFd;
 
 const OPEN_TREE_CLONE: libc::c_uint = 1;
-const AT_RECURSIVE: libc::c_uint = 0x8000;
 const MOUNT_ATTR_IDMAP: u64 = 0x0010_0000;
 const MOVE_MOUNT_F_EMPTY_PATH: libc::c_uint = 0x04;
 const MOVE_MOUNT_T_EMPTY_PATH: libc::c_uint = 0x40;
@@ -101,25 +100,13 @@ pub fn clone_tree(source: &str, recursive: bool) -> io::Result<Fd> {
 /// writes ids through the mapping of `userns`; every mount of the tree with
 /// `recursive` (AT_RECURSIVE), else only its top mount.
 pub fn set_idmap(tree: RawFd, userns: RawFd, recursive: bool) -> io::Result<()> {
-  let attr = MountAttr { attr_set: MOUNT_ATTR_IDMAP, attr_clr: 0, propagation: 0, userns_fd: userns as u64 };
-  let flags = libc::AT_EMPTY_PATH as libc::c_uint | if recursive { AT_RECURSIVE } else { 0 };
-  let r = unsafe { libc::syscall(libc::SYS_mount_setattr, tree, c"".as_ptr(), flags, &attr as *const MountAttr, std::mem::size_of::<MountAttr>()) };
-  if r < 0 {
-    return Err(io::Error::last_os_error());
-  }
-  Ok(())
+  mount_setattr(tree, recursive, &MountAttr { attr_set: MOUNT_ATTR_IDMAP, attr_clr: 0, propagation: 0, userns_fd: userns as u64 })
 }
 
 /// mount_setattr(2) `propagation` (MS_SHARED, MS_SLAVE, MS_PRIVATE or
 /// MS_UNBINDABLE) of the detached tree, of every mount in it with `recursive`.
 pub fn set_propagation(tree: RawFd, propagation: u64, recursive: bool) -> io::Result<()> {
-  let attr = MountAttr { attr_set: 0, attr_clr: 0, propagation, userns_fd: 0 };
-  let flags = libc::AT_EMPTY_PATH as libc::c_uint | if recursive { AT_RECURSIVE } else { 0 };
-  let r = unsafe { libc::syscall(libc::SYS_mount_setattr, tree, c"".as_ptr(), flags, &attr as *const MountAttr, std::mem::size_of::<MountAttr>()) };
-  if r < 0 {
-    return Err(io::Error::last_os_error());
-  }
-  Ok(())
+  mount_setattr(tree, recursive, &MountAttr { attr_set: 0, attr_clr: 0, propagation, userns_fd: 0 })
 }
 
 /// move_mount(2): attach the detached tree `tree` on the directory or file

@@ -257,25 +257,26 @@ pub(super) struct MountAttr {
   pub userns_fd: u64,
 }
 
-/// mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE): the attributes of
-/// the mount `fd` is the root of and of every mount below it (Linux 5.12).
-fn set_attr_recursive(fd: RawFd, set: u64, clr: u64) -> io::Result<()> {
-  const AT_RECURSIVE: libc::c_int = 0x8000;
-  let attr = MountAttr { attr_set: set, attr_clr: clr, propagation: 0, userns_fd: 0 };
-  let r = unsafe {
-    libc::syscall(
-      libc::SYS_mount_setattr,
-      fd,
-      c"".as_ptr(),
-      (libc::AT_EMPTY_PATH | AT_RECURSIVE) as libc::c_uint,
-      &attr as *const MountAttr,
-      std::mem::size_of::<MountAttr>(),
-    )
-  };
+/// AT_RECURSIVE (linux/fcntl.h): mount_setattr and open_tree act on every
+/// mount of the tree, not only its top.
+pub(super) const AT_RECURSIVE: libc::c_uint = 0x8000;
+
+/// mount_setattr(fd, "", AT_EMPTY_PATH [| AT_RECURSIVE], attr) (Linux 5.12):
+/// the attributes of the mount `fd` is the root of (and of every mount below
+/// it with `recursive`). The one wrapper for the recursive mount options, the
+/// idmap and propagation of detached trees, and a read-only copy-up tmpfs.
+pub(super) fn mount_setattr(fd: RawFd, recursive: bool, attr: &MountAttr) -> io::Result<()> {
+  let flags = libc::AT_EMPTY_PATH as libc::c_uint | if recursive { AT_RECURSIVE } else { 0 };
+  let r = unsafe { libc::syscall(libc::SYS_mount_setattr, fd, c"".as_ptr(), flags, attr as *const MountAttr, std::mem::size_of::<MountAttr>()) };
   if r < 0 {
     return Err(io::Error::last_os_error());
   }
   Ok(())
+}
+
+/// The recursive mount options (`rro`, `rnosuid`...) on the mount `fd` and every mount below it.
+fn set_attr_recursive(fd: RawFd, set: u64, clr: u64) -> io::Result<()> {
+  mount_setattr(fd, true, &MountAttr { attr_set: set, attr_clr: clr, propagation: 0, userns_fd: 0 })
 }
 
 /// pivot_root(".", ".") as runc (rootfs_linux.go pivotRoot): it avoids a
