@@ -255,13 +255,15 @@ t.test('terminal: a pty from the container devpts, master sent over the console 
   t.match(text, 'done');
 });
 
+/** One classic BPF instruction (struct sock_filter: u16 code, u8 jt, u8 jf, u32 k). */
+const insn = (code: number, jt: number, jf: number, k: number) => {
+  const b = Buffer.alloc(8);
+  b.writeUInt16LE(code, 0); b.writeUInt8(jt, 2); b.writeUInt8(jf, 3); b.writeUInt32LE(k >>> 0, 4);
+  return b;
+};
+
 t.test('seccomp: the compiled filter is loaded last', async (t) => {
   // ld [nr]; jeq mkdir → errno; jeq mkdirat → errno; allow; ret ERRNO(EPERM)
-  const insn = (code: number, jt: number, jf: number, k: number) => {
-    const b = Buffer.alloc(8);
-    b.writeUInt16LE(code, 0); b.writeUInt8(jt, 2); b.writeUInt8(jf, 3); b.writeUInt32LE(k >>> 0, 4);
-    return b;
-  };
   const bpf = Buffer.concat([insn(0x20, 0, 0, 0), insn(0x15, 2, 0, 83), insn(0x15, 1, 0, 258), insn(0x06, 0, 0, 0x7fff0000), insn(0x06, 0, 0, 0x00050001)]);
   const p = defaultProgram(rootfs, ['sh', '-c', 'mkdir /tmp/d 2>&1; echo made=$?']);
   p.process.seccomp = { bpf: bpf.toString('base64'), flags: 0, notify: false };
@@ -370,11 +372,6 @@ t.test('exec-style program: join a running container\'s namespaces by path, no f
 });
 
 t.test('seccomp notify: the listener fd goes to listenerPath with the process state', async (t) => {
-  const insn = (code: number, jt: number, jf: number, k: number) => {
-    const b = Buffer.alloc(8);
-    b.writeUInt16LE(code, 0); b.writeUInt8(jt, 2); b.writeUInt8(jf, 3); b.writeUInt32LE(k >>> 0, 4);
-    return b;
-  };
   // mkdir/mkdirat → SECCOMP_RET_USER_NOTIF, everything else allowed.
   const bpf = Buffer.concat([insn(0x20, 0, 0, 0), insn(0x15, 2, 0, 83), insn(0x15, 1, 0, 258), insn(0x06, 0, 0, 0x7fff0000), insn(0x06, 0, 0, 0x7fc00000)]);
   const sockPath = `/tmp/oci-core-agent-${process.pid}.sock`;
