@@ -135,7 +135,6 @@ if (why) {
     const ok = oci('exec', allowed.id, 'sh', '-c', 'head -c 512 /dev/scratch | wc -c; echo x > /dev/scratch');
     t.match(ok.stdout, /^512$/m, 'with an allow rule for reading, 512 bytes are read');
     t.match(ok.stderr, /Operation not permitted/, 'writing is still refused (access "r")');
-    t.ok(fs.readdirSync('/sys/fs/bpf').length >= 0, 'bpffs is there (the program is attached to the cgroup, not pinned)');
   });
 
   t.test('update: new limits are live and visible inside; pids.max stops fork', async (t) => {
