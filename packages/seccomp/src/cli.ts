@@ -7,7 +7,7 @@ import { disassemble } from './disassemble.ts';
 import { evaluate } from './evaluate.ts';
 import { SeccompError } from './errors.ts';
 import { findArch, nativeArch, syscallNumber } from './arch.ts';
-import { dockerDefault, podmanDefault } from './profiles.ts';
+import { dockerDefault, podmanDefault, fromContainerProfile, type ProfileOptions } from './profiles.ts';
 
 export interface Io {
   stdout: (s: string | Uint8Array) => void;
@@ -20,19 +20,43 @@ const USAGE = `usage:
   oci-seccomp compile <config.json|seccomp.json|-> [--arch A] [--strict] [--no-enosys] [-o out.bpf]
   oci-seccomp disasm <file.bpf|config.json> [--arch A]
   oci-seccomp eval <file.bpf|config.json> (--nr N | --syscall NAME) [--arch A] [--args a0,a1,...]
-  oci-seccomp profile docker|podman [--arch A] [--caps CAP_A,CAP_B] [--kernel 6.1]
+  oci-seccomp profile docker|podman|<profile.json|-> [--arch A] [--caps CAP_A,CAP_B] [--kernel 6.1]
 A config.json is read for its linux.seccomp; a bare linux.seccomp object works too.
+A Docker/podman profile file (archMap, includes/excludes) is converted with
+\`profile\` for a capability set, arch and kernel; \`compile\` refuses it.
 `;
 
-function parseFlags(argv: string[]): { pos: string[]; flags: Map<string, string | true> } {
+// Flags each command takes (true: takes a value). Anything else is an error
+// naming the flag: an ignored `--stirct` would compile a profile the caller
+// believed was checked.
+const COMMAND_FLAGS: Record<string, Record<string, boolean>> = {
+  compile: { '--arch': true, '--strict': false, '--no-enosys': false, '-o': true, '--output': true },
+  disasm: { '--arch': true },
+  eval: { '--arch': true, '--nr': true, '--syscall': true, '--args': true },
+  profile: { '--arch': true, '--caps': true, '--kernel': true },
+};
+
+class UsageError extends Error {}
+
+function parseFlags(cmd: string, argv: string[]): { pos: string[]; flags: Map<string, string | true> } {
+  const known = COMMAND_FLAGS[cmd] ?? {};
   const pos: string[] = [];
   const flags = new Map<string, string | true>();
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a.startsWith('--') || a === '-o') {
-      const [k, v] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
-      const takesValue = ['--arch', '-o', '--nr', '--syscall', '--args', '--output', '--caps', '--kernel'].includes(k);
-      flags.set(k === '--output' ? '-o' : k, takesValue ? (v ?? argv[++i] ?? '') : true);
+    if (a === '--') { pos.push(...argv.slice(i + 1)); break; }
+    if ((a.startsWith('-') && a !== '-')) {
+      const eq = a.indexOf('=');
+      const [k, v] = a.startsWith('--') && eq > 0 ? [a.slice(0, eq), a.slice(eq + 1)] : [a, undefined];
+      if (!(k in known)) throw new UsageError(`unknown flag ${k} for ${cmd}`);
+      if (known[k]) {
+        const val = v ?? argv[++i];
+        if (val === undefined) throw new UsageError(`flag ${k} needs a value`);
+        flags.set(k === '--output' ? '-o' : k, val);
+      } else {
+        if (v !== undefined) throw new UsageError(`flag ${k} takes no value`);
+        flags.set(k, true);
+      }
     } else pos.push(a);
   }
   return { pos, flags };
@@ -70,7 +94,7 @@ export function parseJsonExact(text: string): any {
 }
 
 function loadProgram(io: Io, file: string, arch: string | undefined): Uint8Array {
-  const data = io.readFile(file === '-' ? '/dev/stdin' : file);
+  const data = io.readFile(file);
   const text = data.subarray(0, 1).toString();
   if (text === '{') {
     const json = parseJsonExact(data.toString('utf8'));
@@ -82,13 +106,20 @@ function loadProgram(io: Io, file: string, arch: string | undefined): Uint8Array
 
 export function main(argv: string[], io: Io): number {
   const [cmd, ...rest] = argv;
-  const { pos, flags } = parseFlags(rest);
+  let parsed: ReturnType<typeof parseFlags>;
+  try {
+    parsed = parseFlags(cmd ?? '', rest);
+  } catch (e) {
+    if (e instanceof UsageError && cmd !== undefined && cmd in COMMAND_FLAGS) { io.stderr(`oci-seccomp: ${e.message}\n${USAGE}`); return 2; }
+    parsed = { pos: [], flags: new Map() };
+  }
+  const { pos, flags } = parsed;
   const arch = typeof flags.get('--arch') === 'string' ? (flags.get('--arch') as string) : undefined;
   try {
     switch (cmd) {
       case 'compile': {
         if (pos.length !== 1) { io.stderr(USAGE); return 2; }
-        const json = parseJsonExact(io.readFile(pos[0] === '-' ? '/dev/stdin' : pos[0]).toString('utf8'));
+        const json = parseJsonExact(io.readFile(pos[0]).toString('utf8'));
         const seccomp = json?.linux?.seccomp ?? json;
         const r = compile(seccomp, {
           ...(arch ? { arch } : {}),
@@ -122,8 +153,9 @@ export function main(argv: string[], io: Io): number {
         return 0;
       }
       case 'profile': {
-        const make = pos[0] === 'docker' ? dockerDefault : pos[0] === 'podman' ? podmanDefault : undefined;
-        if (!make || pos.length !== 1) { io.stderr(USAGE); return 2; }
+        if (pos.length !== 1) { io.stderr(USAGE); return 2; }
+        const make = pos[0] === 'docker' ? dockerDefault : pos[0] === 'podman' ? podmanDefault
+          : (o: ProfileOptions) => fromContainerProfile(parseJsonExact(io.readFile(pos[0]).toString('utf8')), o);
         const caps = flags.get('--caps');
         const kernel = flags.get('--kernel');
         const p = make({
@@ -141,14 +173,55 @@ export function main(argv: string[], io: Io): number {
   } catch (e) {
     if (e instanceof SeccompError) { io.stderr(`oci-seccomp: ${e.message} (${e.code})\n`); return 1; }
     if (e instanceof SyntaxError) { io.stderr(`oci-seccomp: invalid JSON: ${e.message}\n`); return 1; }
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') { io.stderr(`oci-seccomp: ${(e as Error).message}\n`); return 1; }
+    if (e instanceof InputError) { io.stderr(`oci-seccomp: ${e.message}\n`); return 1; }
+    const code = (e as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) { io.stderr(`oci-seccomp: ${(e as Error).message}\n`); return 1; }
     throw e;
+  }
+}
+
+/** An input file the tool will not read (too large, not a file or pipe). */
+class InputError extends Error {}
+
+/** 16 MiB: far above any profile or config.json, far below what hurts. */
+const MAX_INPUT = 16 << 20;
+
+/**
+ * Reads `-` (standard input, whatever it is: a pipe, a socket, a file) or a
+ * path, bounded by MAX_INPUT. A path is opened O_NONBLOCK so a FIFO with no
+ * writer cannot hang the tool; a device or directory is refused.
+ */
+function readInput(p: string): Buffer {
+  const fd = p === '-' ? 0 : fs.openSync(p, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  try {
+    const st = fs.fstatSync(fd);
+    if (p !== '-' && !st.isFile()) throw new InputError(`${p}: not a regular file`);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const buf = Buffer.allocUnsafe(64 << 10);
+      let n: number;
+      try {
+        n = fs.readSync(fd, buf, 0, buf.length, null);
+      } catch (e) {
+        // stdin in non-blocking mode (a shared pipe or tty): wait and retry.
+        if ((e as NodeJS.ErrnoException).code === 'EAGAIN') { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5); continue; }
+        throw e;
+      }
+      if (n === 0) break;
+      total += n;
+      if (total > MAX_INPUT) throw new InputError(`${p === '-' ? 'standard input' : p}: larger than ${MAX_INPUT} bytes`);
+      chunks.push(buf.subarray(0, n));
+    }
+    return Buffer.concat(chunks);
+  } finally {
+    if (p !== '-') fs.closeSync(fd);
   }
 }
 
 export const processIo: Io = {
   stdout: (s) => { if (typeof s === 'string') fs.writeSync(1, s); else fs.writeSync(1, s); },
   stderr: (s) => { fs.writeSync(2, s); },
-  readFile: (p) => fs.readFileSync(p),
+  readFile: readInput,
   writeFile: (p, d) => fs.writeFileSync(p, d),
 };

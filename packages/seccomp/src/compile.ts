@@ -115,9 +115,48 @@ interface Normalized {
   listener: boolean;
 }
 
+// The keys runtime-spec config-linux.md "Seccomp" defines (plus `comment`,
+// which carries no condition). Anything else is either a neighbouring format
+// or a field this compiler does not know: never compile around it silently.
+const SECCOMP_KEYS = new Set(['defaultAction', 'defaultErrnoRet', 'flags', 'listenerPath', 'listenerMetadata', 'architectures', 'syscalls', 'comment']);
+const RULE_KEYS = new Set(['names', 'action', 'errnoRet', 'args', 'comment']);
+const ARG_KEYS = new Set(['index', 'value', 'valueTwo', 'op']);
+
+/**
+ * Docker's and podman's profile files (moby profiles/seccomp/default.json,
+ * containers/common seccomp.json) look like linux.seccomp but carry
+ * conditions of their own: `archMap`, and per rule `includes`/`excludes` on
+ * capabilities, arches and kernel versions that the engine resolves before
+ * it writes config.json. Compiling such a file as if it were linux.seccomp
+ * would drop those conditions and turn `mount`, `unshare`, `bpf`, `reboot`…
+ * into ALLOW. So it is refused, pointing at the converter.
+ */
+function refuseContainerProfile(s: Record<string, unknown>): void {
+  const hint = 'this is a Docker/podman container profile, not linux.seccomp: its includes/excludes need the container\'s capabilities, arch and kernel; convert it first with fromContainerProfile(profile, { capabilities, arch, kernel }) or `oci-seccomp profile FILE --caps …`';
+  if ('archMap' in s) throw new SeccompError('ECONTAINERPROFILE', hint, { pointer: '/archMap' });
+  if (Array.isArray(s.syscalls)) {
+    s.syscalls.forEach((r: unknown, i) => {
+      if (typeof r !== 'object' || r === null) return;
+      for (const k of ['includes', 'excludes']) if (k in r) throw new SeccompError('ECONTAINERPROFILE', hint, { pointer: `/syscalls/${i}/${k}` });
+      if ('name' in r && !('names' in r)) throw new SeccompError('ECONTAINERPROFILE', 'a rule with `name` is the pre-1.0 Docker profile format; linux.seccomp rules have `names`', { pointer: `/syscalls/${i}/name` });
+    });
+  }
+}
+
+function checkKeys(o: Record<string, unknown>, known: Set<string>, pointer: string, opts: CompileOptions): void {
+  for (const k of Object.keys(o)) {
+    if (known.has(k)) continue;
+    const where = `${pointer}/${k}`;
+    if (opts.strict) throw new SeccompError('EPROFILE', `unknown field ${JSON.stringify(k)}`, { pointer: where });
+    opts.log?.(`seccomp: unknown field ${where} ignored`);
+  }
+}
+
 function normalize(seccomp: LinuxSeccomp, opts: CompileOptions): Normalized {
-  if (typeof seccomp !== 'object' || seccomp === null) throw new SeccompError('EPROFILE', 'seccomp must be an object');
+  if (typeof seccomp !== 'object' || seccomp === null || Array.isArray(seccomp)) throw new SeccompError('EPROFILE', 'seccomp must be an object');
   const s = seccomp as LinuxSeccomp & Record<string, unknown>;
+  refuseContainerProfile(s);
+  checkKeys(s, SECCOMP_KEYS, '', opts);
   const defaultAction = parseAction(s.defaultAction, s.defaultErrnoRet, '/defaultAction');
   if (defaultAction === SECCOMP_RET.USER_NOTIF) {
     // runc: the init needs write(2) to hand over the listener fd.
@@ -140,6 +179,8 @@ function normalize(seccomp: LinuxSeccomp, opts: CompileOptions): Normalized {
     if (typeof sc !== 'object' || sc === null || !Array.isArray(sc.names)) {
       throw new SeccompError('EPROFILE', 'syscall entry needs a names array', { pointer });
     }
+    checkKeys(sc, RULE_KEYS, pointer, opts);
+    if (Array.isArray(sc.args)) sc.args.forEach((a: unknown, j: number) => { if (typeof a === 'object' && a !== null) checkKeys(a as Record<string, unknown>, ARG_KEYS, `${pointer}/args/${j}`, opts); });
     const action = parseAction(sc.action, sc.errnoRet, `${pointer}/action`);
     const args = parseArgs(sc.args, `${pointer}/args`);
     if (action === SECCOMP_RET.USER_NOTIF) listener = true;

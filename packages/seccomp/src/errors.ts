@@ -13,7 +13,8 @@
  * | EFLAG | unknown seccomp flag |
  * | ETOOLONG | program longer than BPF_MAXINSNS (4096) instructions |
  * | EBPF | malformed BPF handed to disassemble/evaluate |
- * | EPROFILE | the seccomp object itself is malformed |
+ * | EPROFILE | the seccomp object itself is malformed (or has an unknown field, in strict mode) |
+ * | ECONTAINERPROFILE | a Docker/podman profile file (archMap, includes/excludes) given where linux.seccomp is expected |
  */
 export type SeccompErrorCode =
   | 'EACTION'
@@ -26,7 +27,8 @@ export type SeccompErrorCode =
   | 'EFLAG'
   | 'ETOOLONG'
   | 'EBPF'
-  | 'EPROFILE';
+  | 'EPROFILE'
+  | 'ECONTAINERPROFILE';
 
 export class SeccompError extends Error {
   readonly code: SeccompErrorCode;

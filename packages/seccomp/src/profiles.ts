@@ -61,6 +61,30 @@ function kernelAtLeast(have: string, want: string): boolean {
   return a > c || (a === c && b >= d);
 }
 
+const RULE_KEYS = new Set(['names', 'action', 'errnoRet', 'args', 'comment', 'includes', 'excludes']);
+const FILTER_KEYS = new Set(['arches', 'caps', 'minKernel']);
+
+/**
+ * A rule field or an includes/excludes condition this converter does not
+ * know is an error: skipping it would drop a condition and could turn a
+ * conditional rule into an unconditional one.
+ */
+function checkRule(r: ContainerProfileRule, pointer: string): void {
+  if (typeof r !== 'object' || r === null) throw new SeccompError('EPROFILE', 'rule must be an object', { pointer });
+  for (const k of Object.keys(r)) {
+    if (!RULE_KEYS.has(k)) throw new SeccompError('EPROFILE', `unknown rule field ${JSON.stringify(k)}`, { pointer: `${pointer}/${k}` });
+  }
+  if (!Array.isArray(r.names)) throw new SeccompError('EPROFILE', 'rule needs a names array', { pointer: `${pointer}/names` });
+  for (const f of ['includes', 'excludes'] as const) {
+    const c = r[f];
+    if (c === undefined || c === null) continue;
+    if (typeof c !== 'object') throw new SeccompError('EPROFILE', `${f} must be an object`, { pointer: `${pointer}/${f}` });
+    for (const k of Object.keys(c)) {
+      if (!FILTER_KEYS.has(k)) throw new SeccompError('EPROFILE', `unknown ${f} condition ${JSON.stringify(k)}`, { pointer: `${pointer}/${f}/${k}` });
+    }
+  }
+}
+
 /** Convert a Docker/podman-format profile for one arch and capability set. */
 export function fromContainerProfile(profile: ContainerProfile, opts: ProfileOptions = {}): LinuxSeccomp {
   const arch = findArch(opts.arch ?? process.arch);
@@ -73,7 +97,9 @@ export function fromContainerProfile(profile: ContainerProfile, opts: ProfileOpt
     if (m.architecture === arch.name) architectures.push(m.architecture, ...(m.subArchitectures ?? []));
   }
   const syscalls: NonNullable<LinuxSeccomp['syscalls']> = [];
-  for (const r of profile.syscalls) {
+  if (!Array.isArray(profile?.syscalls)) throw new SeccompError('EPROFILE', 'a container profile needs a syscalls array', { pointer: '/syscalls' });
+  for (const [i, r] of profile.syscalls.entries()) {
+    checkRule(r, `/syscalls/${i}`);
     const ex = r.excludes ?? {}, inc = r.includes ?? {};
     if (ex.arches?.includes(goarch)) continue;
     if (ex.caps?.some((c) => caps.has(c))) continue;
