@@ -125,11 +125,15 @@ export function execCgroupDirs(paths: Record<string, string>, sub: string[] = []
   for (const s of sub) {
     const i = s.indexOf(':');
     const [ctrls, rel] = i >= 0 ? [s.slice(0, i).split(','), s.slice(i + 1)] : [[...dirs.keys()], s];
-    const clean = path.posix.normalize(`/${rel}`);
     for (const c of ctrls) {
       const base = paths[c];
       if (base === undefined) throw new OciError('EUSAGE', `--cgroup: controller ${c} is not one of the container's`);
-      const d = path.join(base, clean);
+      // As runc: the path is joined to the container's cgroup as given, and
+      // must stay inside it ("..", "/../x" and "a/../.." leave it).
+      const d = path.join(base, rel);
+      if (d !== path.normalize(base) && !d.startsWith(`${path.normalize(base).replace(/\/$/, '')}/`)) {
+        throw new OciError('EUSAGE', `${rel} is not a sub cgroup path`);
+      }
       if (!fs.existsSync(path.join(d, 'cgroup.procs'))) throw new OciError('ENOENT', `--cgroup: ${d} does not exist`);
       dirs.set(c, d);
     }

@@ -170,6 +170,16 @@ if (why) {
     const bad = oci('exec', '--cgroup', 'nosuch', id, 'true');
     t.not(bad.status, 0);
     t.match(bad.stderr, /--cgroup: .*nosuch does not exist/);
+    // Paths that leave the container's cgroup are refused with runc's text;
+    // nothing runs (the marker file is never written).
+    for (const arg of ['..', 'pids:../x', '/../..', 'sub/../..']) {
+      const out = oci('exec', '--cgroup', arg, id, 'sh', '-c', 'echo ran > /dev/shm/escaped');
+      t.not(out.status, 0, `--cgroup ${arg} fails`);
+      t.match(out.stderr, new RegExp(`${arg.replace(/^pids:/, '').replace(/\./g, '\\.')} is not a sub cgroup path`), `--cgroup ${arg}: runc's text`);
+    }
+    t.equal(oci('exec', id, 'sh', '-c', 'cat /dev/shm/escaped 2>/dev/null || echo none').stdout, 'none\n', 'no process ran outside the cgroup');
+    const inside = oci('exec', '--cgroup', 'pids:sub/../sub', id, 'cat', '/proc/self/cgroup');
+    t.match(inside.stdout, new RegExp(`:pids:${own}/sub$`, 'm'), 'a path with .. that stays inside is accepted (as runc)');
   });
 
   t.test('errors as runc: missing, stopped and paused containers', async (t) => {
