@@ -65,6 +65,9 @@ export interface CgroupManager {
   killAll?(signal: number): Promise<void>;
   freeze?(): Promise<void>;
   thaw?(): Promise<void>;
+  exists?(): boolean;
+  pids?(): number[];
+  freezerState?(): 'frozen' | 'thawed' | 'freezing';
 }
 
 export async function cgroupManager(opts: { id: string; cgroupsPath?: string; systemd?: boolean; resources?: Record<string, unknown> }): Promise<CgroupManager> {

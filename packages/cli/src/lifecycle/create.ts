@@ -133,6 +133,8 @@ export async function create(o: CreateOptions): Promise<Created> {
       maybeFail(env, 'cgroup');
       manager = await cgroupManager({ id, cgroupsPath: spec.linux?.cgroupsPath, systemd: false, resources: cgroupResources(spec) });
       const m = manager;
+      // Before the cleanup is registered: a refused cgroup is not ours to empty or remove.
+      checkExistingCgroup(m, logger);
       cleanup.push(() => m.destroy());
     }
 
@@ -270,6 +272,20 @@ export async function create(o: CreateOptions): Promise<Created> {
     await undo(cleanup, stage1Pid, initPid, stage1Exit, logger);
     throw err;
   }
+}
+
+/**
+ * An existing cgroup (a cgroupsPath shared with another container, or made
+ * by hand) as runc's factory Create: processes in it only earn a warning,
+ * but a frozen one is refused, as the init would hang there forever.
+ */
+function checkExistingCgroup(m: CgroupManager, logger: Logger): void {
+  if (!m.exists?.()) return;
+  const pids = m.pids?.() ?? [];
+  if (pids.length) logger.warn(`container's cgroup is not empty: ${pids.length} process(es) found`);
+  let st: string | undefined;
+  try { st = m.freezerState?.(); } catch { /* no freezer here, or the directory is not there on this hierarchy */ }
+  if (st === 'frozen' || st === 'freezing') throw new OciError('EFROZEN', "container's cgroup unexpectedly frozen");
 }
 
 function writePidFile(p: string, pid: number): void {
