@@ -3,7 +3,7 @@
 
 use super::error::{Ctx, InitError, Result};
 use super::program::{DeviceOp, SymlinkOp};
-use super::rootfs::{create_in_root, mount, parent_in_root};
+use super::rootfs::{create_in_root, mount, parent_in_root, Fd};
 use super::cstr;
 use std::io;
 use std::os::fd::RawFd;
@@ -23,18 +23,40 @@ pub fn create(rootfd: RawFd, d: &DeviceOp) -> Result<()> {
   };
   let (parent, name) = parent_in_root(rootfd, &d.path).ctx("device", &what)?;
   let dev = libc::makedev(d.major as u32, d.minor as u32);
-  if unsafe { libc::mknodat(parent.0, name.as_ptr(), kind | (d.file_mode & 0o7777), dev) } < 0 {
+  let existed = unsafe { libc::mknodat(parent.0, name.as_ptr(), kind | (d.file_mode & 0o7777), dev) } < 0;
+  if existed {
     let e = io::Error::last_os_error();
     if e.raw_os_error() != Some(libc::EEXIST) {
       return Err(InitError::os("device", &e, format!("mknod {}", d.path)));
     }
   }
+  // The entry is taken by its fd, never by name again: with O_NOFOLLOW an
+  // image symlink at the device path (rootfs/dev/null -> /etc/shadow) is
+  // opened as the link itself, and nothing below acts through it on a host
+  // file (this runs before pivot_root; issue 13).
+  let fd = unsafe { libc::openat(parent.0, name.as_ptr(), libc::O_PATH | libc::O_NOFOLLOW | libc::O_CLOEXEC) };
+  if fd < 0 {
+    return Err(InitError::os("device", &io::Error::last_os_error(), format!("open {}", d.path)));
+  }
+  let node = Fd(fd);
+  let mut st: libc::stat = unsafe { std::mem::zeroed() };
+  if unsafe { libc::fstat(node.0, &mut st) } < 0 {
+    return Err(InitError::os("device", &io::Error::last_os_error(), format!("stat {}", d.path)));
+  }
+  if existed && st.st_mode & libc::S_IFMT != kind {
+    // Something else is already there (a symlink, a file, a directory from
+    // the image or a mount): leave it as it is, as runc does on EEXIST
+    // (rootfs_linux.go createDeviceNode).
+    return Ok(());
+  }
   // mknod applied the umask (0 during setup) and created it as root: set
-  // what the config asks for, without following a symlink.
-  if unsafe { libc::fchownat(parent.0, name.as_ptr(), d.uid, d.gid, libc::AT_SYMLINK_NOFOLLOW) } < 0 {
+  // what the config asks for on the node itself.
+  if unsafe { libc::fchownat(node.0, c"".as_ptr(), d.uid, d.gid, libc::AT_EMPTY_PATH) } < 0 {
     return Err(InitError::os("device", &io::Error::last_os_error(), format!("chown {}", d.path)));
   }
-  if unsafe { libc::fchmodat(parent.0, name.as_ptr(), d.file_mode & 0o7777, 0) } < 0 {
+  // fchmod(2) refuses O_PATH fds; chmod through the magic link acts on the
+  // inode the fd holds, which fstat above checked is the device node.
+  if unsafe { libc::chmod(node.proc_path().as_ptr(), d.file_mode & 0o7777) } < 0 {
     return Err(InitError::os("device", &io::Error::last_os_error(), format!("chmod {}", d.path)));
   }
   Ok(())
