@@ -6,7 +6,7 @@ import t, { type Test } from 'tap';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { busyboxBundle, cgroupLeftovers, executorAvailable, ociTs, uniqueId, type Result } from './helpers.ts';
+import { bin, busyboxBundle, cgroupLeftovers, executorAvailable, ociTs, uniqueId, type Result } from './helpers.ts';
 
 const why = await executorAvailable();
 if (why) {
@@ -20,6 +20,12 @@ if (why) {
 
   /** The runtime's CLI to completion; output through files (a detached container inherits them). */
   const rt = (which: Runtime, args: string[], opts: SpawnSyncOptions = {}): Result => {
+    if (opts.stdio) {
+      // The caller's own stdio (a file a detached container keeps writing to).
+      const cmd = which === 'oci-ts' ? [process.execPath, bin, '--root', path.join(dir, 'root')] : ['runc', '--root', path.join(dir, 'runc-root')];
+      const r = spawnSync(cmd[0], [...cmd.slice(1), ...args], { timeout: 60_000, ...opts });
+      return { status: r.status, stdout: '', stderr: '', signal: r.signal };
+    }
     if (which === 'oci-ts') return ociTs(['--root', path.join(dir, 'root'), ...args], opts);
     const tmp = fs.mkdtempSync('/tmp/runc-out-');
     const out = fs.openSync(path.join(tmp, 'out'), 'w+');
@@ -104,6 +110,80 @@ if (why) {
       t.equal(second.status, 0, `${which}: the second runs: ${second.stderr}`);
       t.match(second.stderr, /level=warning msg="container's cgroup is not empty: 1 process\(es\) found"/, `${which}: runc's warning`);
       t.equal(JSON.parse(rt(which, ['state', second.id]).stdout).status, 'running');
+    }
+  });
+
+  /** A minimal rootfs of our own (the shared busybox rootfs is never changed): busybox and sh. */
+  const ownRootfs = (b: string, patch: (root: string) => void = () => {}): string => {
+    const r = path.join(b, 'rootfs');
+    for (const d of ['bin', 'dev', 'sys', 'proc', 'tmp', 'etc']) fs.mkdirSync(path.join(r, d), { recursive: true });
+    fs.copyFileSync(path.join(busyboxBundle(), 'rootfs/bin/busybox'), path.join(r, 'bin/busybox'));
+    fs.chmodSync(path.join(r, 'bin/busybox'), 0o755);
+    for (const a of ['sh', 'cat', 'ls', 'pwd', 'true']) fs.symlinkSync('busybox', path.join(r, 'bin', a));
+    patch(r);
+    return r;
+  };
+
+  t.test('createContainer hooks run with the rootfs as their cwd (bug 17)', async (t) => {
+    for (const which of runtimes) {
+      const out = path.join(dir, `hook-cwd-${which}`);
+      const b = bundle((c) => {
+        c.process.args = ['true'];
+        // runtime-spec config.md: the path resolves in the runtime namespace; before pivot_root the host's /bin/sh is there.
+        c.hooks = { createContainer: [{ path: '/bin/sh', args: ['sh', '-c', `pwd -P > ${out}; ls > ${out}.ls`] }] };
+      });
+      const r = rt(which, ['run', '-b', b, uniqueId('hk')]);
+      t.equal(r.status, 0, `${which}: ${r.stderr}`);
+      t.equal(fs.readFileSync(out, 'utf8').trim(), fs.realpathSync(path.join(busyboxBundle(), 'rootfs')), `${which}: the hook's cwd is the rootfs`);
+      t.match(fs.readFileSync(`${out}.ls`, 'utf8'), /^bin$/m, `${which}: relative paths in the hook reach the rootfs`);
+    }
+  });
+
+  for (const [fstype, dest] of [['proc', '/proc'], ['sysfs', '/sys']]) {
+    t.test(`a rootfs whose ${dest} is a symlink is refused, nothing is mounted through it (bug 13)`, async (t) => {
+      for (const which of runtimes) {
+        let root = '';
+        const b = bundle((c, b) => {
+          root = ownRootfs(b, (r) => {
+            fs.rmdirSync(path.join(r, dest));
+            fs.mkdirSync(path.join(r, 'elsewhere'));
+            fs.symlinkSync('/elsewhere', path.join(r, dest));
+          });
+          c.root = { path: root, readonly: false };
+          c.process.args = ['true'];
+        });
+        const r = rt(which, ['run', '-b', b, uniqueId('ln')]);
+        t.not(r.status, 0, `${which}: refused`);
+        t.match(r.stderr, new RegExp(`filesystem \\\\?"${fstype}\\\\?" must be mounted on ordinary directory`), `${which}: runc's text`);
+        t.same(fs.readdirSync(path.join(root, 'elsewhere')), [], `${which}: nothing mounted or created at the symlink's target`);
+      }
+    });
+  }
+
+  t.test('process.cwd only root can reach: entered before the user switch, for create and exec --user (bug 10)', async (t) => {
+    for (const which of runtimes) {
+      const b = bundle((c) => {
+        c.process.args = ['sh', '-c', 'pwd; id -u; ls . 2>&1 >/dev/null || echo cannot-list; exec sleep 1000'];
+        c.process.user = { uid: 1000, gid: 1000 };
+        c.process.cwd = '/tmp/secret';
+        // A root-only directory on a tmpfs of the container's own (the shared rootfs is left alone).
+        c.mounts.push({ destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['mode=0700'] });
+        c.mounts.push({ destination: '/tmp/secret', type: 'tmpfs', source: 'tmpfs', options: ['mode=0700'] });
+      });
+      const log = path.join(dir, `cwd-${which}.log`);
+      const fd = fs.openSync(log, 'w');
+      const id = uniqueId('cw');
+      const r = rt(which, ['run', '-d', '-b', b, id], { stdio: ['ignore', fd, fd] });
+      fs.closeSync(fd);
+      running.push([which, id]);
+      t.equal(r.status, 0, `${which}: create succeeds: ${fs.readFileSync(log, 'utf8')}`);
+      for (let i = 0; i < 100 && !fs.readFileSync(log, 'utf8').includes('\n1000\n'); i++) await new Promise((res) => setTimeout(res, 50));
+      t.match(fs.readFileSync(log, 'utf8'), /^\/tmp\/secret\n1000\n(ls: .*\n)?cannot-list$/m, `${which}: the process runs as 1000 in the root-only cwd`);
+      const ex = rt(which, ['exec', '--user', '1000:1000', '--cwd', '/tmp/secret', id, 'sh', '-c', 'pwd; id -u']);
+      t.equal(ex.status, 0, `${which}: exec --user --cwd succeeds: ${ex.stderr}`);
+      t.equal(ex.stdout, '/tmp/secret\n1000\n', `${which}: exec'd process in the root-only cwd`);
+      const missing = rt(which, ['exec', '--user', '1000:1000', '--cwd', '/tmp/secret/nosuch', id, 'true']);
+      t.not(missing.status, 0, `${which}: a missing cwd still fails`);
     }
   });
 }

@@ -139,6 +139,20 @@ pub fn umask_of(v: u32) {
   unsafe { libc::umask(v as libc::mode_t) };
 }
 
+/// chdir before the user switch: Ok(false) when root is refused
+/// (EACCES/EPERM) and it must be tried again as the process user.
+pub fn chdir_as_root(cwd: &str) -> Result<bool> {
+  let c = cstr(cwd);
+  if unsafe { libc::chdir(c.as_ptr()) } < 0 {
+    let e = std::io::Error::last_os_error();
+    if matches!(e.raw_os_error(), Some(libc::EACCES) | Some(libc::EPERM)) {
+      return Ok(false);
+    }
+    return Err(InitError::os("cwd", &e, format!("chdir {cwd}")));
+  }
+  Ok(true)
+}
+
 pub fn chdir(cwd: &str) -> Result<()> {
   let c = cstr(cwd);
   if unsafe { libc::chdir(c.as_ptr()) } < 0 {

@@ -222,6 +222,13 @@ fn run(init: &mut Init, prog_fd: RawFd, console: Option<RawFd>, npres: u32) -> R
   init.at("createRuntime")?;
   init.chan.request(json!({"type": "createRuntime"}))?;
   init.at("createContainerHooks")?;
+  if new_mount_ns && !p.create_container_hooks.is_empty() {
+    // runc (prepareRootfs) runs them with the rootfs as cwd.
+    let c = cstr(&p.rootfs.path);
+    if unsafe { libc::chdir(c.as_ptr()) } < 0 {
+      return Err(InitError::os("createContainerHooks", &std::io::Error::last_os_error(), format!("chdir {}", p.rootfs.path)));
+    }
+  }
   hooks::run("createContainerHooks", &p.create_container_hooks, &state)?;
 
   init.at("pivot-root")?;
@@ -300,6 +307,12 @@ fn run(init: &mut Init, prog_fd: RawFd, console: Option<RawFd>, npres: u32) -> R
     init.at("bounding")?;
     creds::drop_bounding(caps)?;
   }
+  // runc (finalizeNamespace): enter cwd while we are still root, so a
+  // directory only root can reach works for any process.user; only when
+  // root is refused (EACCES/EPERM: a root-squashed or idmapped path the
+  // user may reach) is it retried as the user below.
+  init.at("cwd")?;
+  let cwd_done = attrs::chdir_as_root(&pr.cwd)?;
   init.at("user")?;
   creds::set_user(pr)?;
   if let Some(caps) = &pr.capabilities {
@@ -314,8 +327,9 @@ fn run(init: &mut Init, prog_fd: RawFd, console: Option<RawFd>, npres: u32) -> R
   }
   init.at("umask")?;
   attrs::umask_of(pr.umask.unwrap_or(saved_umask as u32));
-  init.at("cwd")?;
-  attrs::chdir(&pr.cwd)?;
+  if !cwd_done {
+    attrs::chdir(&pr.cwd)?;
+  }
   init.at("exec-lookup")?;
   let exe = exec::lookup(&pr.args, &pr.env)?;
 

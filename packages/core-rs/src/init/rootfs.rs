@@ -212,13 +212,50 @@ pub fn prepare(init: &mut Init, p: &InitProgram) -> Result<Fd> {
   Ok(Fd(fd))
 }
 
+/// The destination of a procfs or sysfs mount: its last component must be
+/// a directory, never a symlink (even one resolving inside the rootfs) or
+/// a file; runc refuses the same with the same text (rootfs_linux.go
+/// mountToRootfs), as mounting procfs through an image-controlled symlink
+/// has been an attack vector (CVE-2019-19921). The directory is opened with
+/// O_NOFOLLOW relative to its resolved parent, so it cannot be swapped for a
+/// symlink between the check and the mount.
+fn ordinary_dir_in_root(rootfd: RawFd, m: &MountOp) -> Result<Fd> {
+  let what = || format!("mount {} on {}", m.fstype, m.destination);
+  let refuse = || InitError::new("mount", format!("error mounting {:?} to rootfs at {:?}: filesystem {:?} must be mounted on ordinary directory", m.fstype, m.destination, m.fstype));
+  let (parent, name) = parent_in_root(rootfd, &m.destination).ctx("mount", what())?;
+  let mut st: libc::stat = unsafe { std::mem::zeroed() };
+  if unsafe { libc::fstatat(parent.0, name.as_ptr(), &mut st, libc::AT_SYMLINK_NOFOLLOW) } < 0 {
+    let e = io::Error::last_os_error();
+    if e.raw_os_error() != Some(libc::ENOENT) {
+      return Err(InitError::os("mount", &e, what()));
+    }
+    if unsafe { libc::mkdirat(parent.0, name.as_ptr(), 0o755) } < 0 && crate::sys::last_errno() != libc::EEXIST {
+      return Err(InitError::os("mount", &io::Error::last_os_error(), what()));
+    }
+  } else if st.st_mode & libc::S_IFMT != libc::S_IFDIR {
+    return Err(refuse());
+  }
+  let fd = unsafe { libc::openat(parent.0, name.as_ptr(), libc::O_PATH | libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_CLOEXEC) };
+  if fd < 0 {
+    let e = io::Error::last_os_error();
+    // ENOTDIR: swapped for something else since the check.
+    return Err(if e.raw_os_error() == Some(libc::ENOTDIR) { refuse() } else { InitError::os("mount", &e, what()) });
+  }
+  Ok(Fd(fd))
+}
+
 /// One MountOp. `tree`: the detached id-mapped copy of the source made by
 /// idmap::prepare, attached here with move_mount(2) instead of mount(2).
 pub fn mount_one(rootfd: RawFd, m: &MountOp, tree: Option<&Fd>) -> Result<()> {
   let what = |s: &str| format!("{s} {} on {}", m.fstype, m.destination);
   // tmpcopyup copies the destination's mode only when it was there before.
   let existed = m.copy_up && open_in_root(rootfd, &m.destination).is_ok();
-  let dest = create_in_root(rootfd, &m.destination, m.create_as == "file").ctx("mount", what("create destination for"))?;
+  let kernel_fs = (m.fstype == "proc" || m.fstype == "sysfs") && m.flags & libc::MS_BIND as u64 == 0 && tree.is_none() && !m.copy_up;
+  let dest = if kernel_fs {
+    ordinary_dir_in_root(rootfd, m)?
+  } else {
+    create_in_root(rootfd, &m.destination, m.create_as == "file").ctx("mount", what("create destination for"))?
+  };
   if m.copy_up {
     let tmpfs = super::copyup::tmpfs(dest.0, &m.source, m.flags, &m.data, existed).ctx("mount", what("tmpcopyup: copy the destination into the"))?;
     super::idmap::attach(tmpfs.0, dest.0).ctx("mount", what("tmpcopyup: attach (move_mount) the"))?;
