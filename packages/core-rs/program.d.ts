@@ -76,6 +76,12 @@ export interface MountOp {
    * propagation and attrSet/attrClr then apply as to any mount.
    */
   copyUp?: boolean;
+  /**
+   * SELinux label set on the mount's root after mounting (setxattr(2)
+   * `security.selinux`, runc label.SetFileLabel): `linux.mountLabel` for
+   * mqueue, which cannot take `context=`. Absent: none.
+   */
+  fileLabel?: string;
 }
 
 export interface IdmapOp {
@@ -214,6 +220,10 @@ export interface InitProgram {
   domainname?: string;
   /** Join a new session keyring (false with --no-new-keyring). */
   sessionKeyring: boolean;
+  /** SELinux label of that keyring, written to /proc/thread-self/attr/keycreate just before joining it (step `keyring`). */
+  sessionKeyringLabel?: string;
+  /** mount(2) data of the read-only tmpfs over masked directories (`context="…"` for linux.mountLabel). Absent: none. */
+  maskTmpfsData?: string;
   /** Absolute host path of exec.fifo; the init blocks opening it for write until `start`. Absent for `exec`. */
   execFifo?: string;
   /** Hooks the init runs itself in the container's mount namespace after mounts, before pivot_root (createContainer, runtime-spec config.md#createContainer-hooks). */

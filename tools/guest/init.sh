@@ -105,6 +105,9 @@ done
 $BB mount -t bpf -o nosuid,nodev,noexec bpf /sys/fs/bpf 2>/dev/null
 $BB mount -t debugfs -o nosuid,nodev,noexec debugfs /sys/kernel/debug 2>/dev/null
 $BB mount -t tracefs -o nosuid,nodev,noexec tracefs /sys/kernel/tracing 2>/dev/null
+# securityfs: AppArmor (this kernel's default LSM) shows its policy there
+# and apparmor_parser loads profiles through it (issue 17).
+$BB mount -t securityfs -o nosuid,nodev,noexec securityfs /sys/kernel/security 2>/dev/null
 
 trace hostname
 $BB hostname oci-ts-guest

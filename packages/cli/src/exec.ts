@@ -70,6 +70,10 @@ export function execProcess(spec: Spec, o: Omit<ExecOptions, 'store' | 'id' | 'c
   let p: Process;
   if (o.process) {
     p = structuredClone(o.process);
+    // runc newInitConfig: a process without its own profile or label runs
+    // under the container's, never unconfined.
+    if (!p.apparmorProfile && spec.process?.apparmorProfile) p.apparmorProfile = spec.process.apparmorProfile;
+    if (!p.selinuxLabel && spec.process?.selinuxLabel) p.selinuxLabel = spec.process.selinuxLabel;
   } else {
     if (!o.args?.length) throw new OciError('EUSAGE', 'exec: args must not be empty (give a command or --process)');
     const base = spec.process;

@@ -4,10 +4,10 @@
  * capability table, @oci/seccomp's actions/operators/arches) so the document
  * cannot claim more than the runtime does.
  */
-import fs from 'node:fs';
 import os from 'node:os';
 import { parseMountOptions } from './compile/mounts.ts';
 import { CAPABILITIES } from './compile/constants.ts';
+import { hostLsm } from './compile/lsm.ts';
 
 // runc's mount option vocabulary (libcontainer/specconv); each is kept only when our parser turns it into a flag or propagation.
 const CANDIDATE_MOUNT_OPTIONS = ['acl', 'async', 'atime', 'bind', 'defaults', 'dev', 'diratime', 'dirsync', 'exec', 'idmap', 'iversion', 'lazytime', 'loud',
@@ -34,8 +34,7 @@ export interface FeaturesDeps {
 }
 
 export function features(deps: FeaturesDeps): Record<string, unknown> {
-  const lsmApparmor = fs.existsSync('/sys/kernel/security/apparmor');
-  const lsmSelinux = fs.existsSync('/sys/fs/selinux/enforce');
+  const lsm = hostLsm();
   const seccomp = deps.seccomp
     ? {
         enabled: true,
@@ -58,8 +57,8 @@ export function features(deps: FeaturesDeps): Record<string, unknown> {
       // @oci/cgroups drives v1, v2 and hybrid hosts; no systemd driver yet (--systemd-cgroup is refused).
       cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: true },
       seccomp,
-      apparmor: { enabled: lsmApparmor },
-      selinux: { enabled: lsmSelinux },
+      apparmor: { enabled: lsm.apparmor },
+      selinux: { enabled: lsm.selinux },
       intelRdt: { enabled: false },
       // Id-mapped bind mounts need mount_setattr(2) (Linux 5.12).
       mountExtensions: { idmap: { enabled: kernelAtLeast(5, 12) } },

@@ -298,6 +298,39 @@ t.test('an LSM profile on a host without that LSM is an error, never ignored', (
   const s2 = base();
   s2.process!.selinuxLabel = 'system_u:system_r:container_t:s0';
   throwsAt(t, () => compile(s2), '/process/selinuxLabel', 'ELSMUNAVAILABLE');
+  t.throws(() => compile(s2), /selinux label is specified in config, but selinux is disabled or not supported/, 'runc\'s text');
+  t.equal(compile(s2, { lsm: { apparmor: false, selinux: true } }).process.selinuxLabel, 'system_u:system_r:container_t:s0');
+  t.end();
+});
+
+t.test('linux.mountLabel: context= on the mounts the runtime makes, as runc formats it; ignored without SELinux', (t) => {
+  const label = 'system_u:object_r:svirt_sandbox_file_t:s0:c1,c2';
+  const s = base();
+  s.linux!.mountLabel = label;
+  s.process!.selinuxLabel = 'system_u:system_r:svirt_t:s0:c1,c2';
+  s.mounts!.push({ destination: '/data', type: 'bind', source: '/srv', options: ['rbind', 'ro'] });
+  const p = compile(s, { lsm: { apparmor: false, selinux: true } });
+  const data = (dest: string) => p.mounts.find((m) => m.destination === dest)!.data;
+  // go-selinux FormatMountLabel: after the other options, quoted (the MCS range has a comma).
+  t.equal(data('/dev'), `mode=755,size=65536k,context="${label}"`);
+  t.equal(data('/dev/pts'), `newinstance,ptmxmode=0666,mode=0620,gid=5,context="${label}"`);
+  t.equal(data('/dev/shm'), `mode=1777,size=65536k,context="${label}"`);
+  t.equal(data('/proc'), '', 'proc keeps its own labels');
+  t.equal(data('/sys'), '', 'sysfs keeps its own labels');
+  t.equal(data('/data'), '', 'a bind shows existing files: no context=');
+  const mq = p.mounts.find((m) => m.destination === '/dev/mqueue')!;
+  t.equal(mq.data, '', 'mqueue takes no context= (its superblock exists already)');
+  t.equal(mq.fileLabel, label, 'mqueue\'s root gets the label as a file label (runc label.SetFileLabel)');
+  t.equal(p.maskTmpfsData, `context="${label}"`, 'the tmpfs over masked directories (runc maskPath)');
+  t.equal(p.sessionKeyringLabel, 'system_u:system_r:svirt_t:s0:c1,c2', 'the session keyring gets the process label');
+  t.notOk(compile(s, { lsm: { apparmor: false, selinux: true }, noNewKeyring: true }).sessionKeyringLabel, 'no keyring, no keyring label');
+
+  const off = base();
+  off.linux!.mountLabel = label;
+  const q = compile(off);
+  t.notOk(q.mounts.some((m) => m.data.includes('context=') || m.fileLabel), 'SELinux off: the mount label is ignored');
+  t.notOk(q.maskTmpfsData);
+  t.notOk(q.sessionKeyringLabel);
   t.end();
 });
 

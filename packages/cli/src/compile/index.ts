@@ -13,6 +13,7 @@ import { compileHooks } from './hooks.ts';
 import { compileMounts, compileRootfsPropagation } from './mounts.ts';
 import { compileIdMapping, compileNamespaces, compileTimeOffsets } from './namespaces.ts';
 import { compileProcess } from './process.ts';
+import { applyKeyringLabel, applyMountLabel, hostLsm, type HostLsm } from './lsm.ts';
 import type { SeccompCompiler } from './seccomp.ts';
 import { expandCgroupMounts, type CgroupHost } from './cgroup-mount.ts';
 
@@ -20,6 +21,7 @@ export { CompileError } from './error.ts';
 export { parseMountOptions, MOUNT_ATTR } from './mounts.ts';
 export type { SeccompCompiler } from './seccomp.ts';
 export { cgroupMountpoints, type CgroupHost } from './cgroup-mount.ts';
+export { hostLsm, formatMountLabel } from './lsm.ts';
 
 export interface CompileOptions {
   /** Absolute bundle directory (root.path and bind sources are relative to it). */
@@ -32,17 +34,13 @@ export interface CompileOptions {
   seccompCompiler?: SeccompCompiler;
   /** Host facts; defaults probe the running host. */
   isDirectory?: (p: string) => boolean;
-  lsm?: { apparmor: boolean; selinux: boolean };
+  lsm?: HostLsm;
   /** The container's cgroups, for the `cgroup` mount (absent: an empty tmpfs there). */
   cgroup?: CgroupHost;
 }
 
 function hostIsDirectory(p: string): boolean {
   try { return fs.statSync(p).isDirectory(); } catch { return true; }
-}
-
-export function hostLsm(): { apparmor: boolean; selinux: boolean } {
-  return { apparmor: fs.existsSync('/sys/kernel/security/apparmor'), selinux: fs.existsSync('/sys/fs/selinux/enforce') };
 }
 
 export function rootfsPath(spec: Spec, bundle: string): string {
@@ -61,6 +59,7 @@ export function compileProgram(spec: Spec, opts: CompileOptions): InitProgram {
     throw new CompileError(spec.hostname ? '/hostname' : '/domainname', 'setting a hostname needs a new uts namespace');
   }
   const preserveFds = opts.preserveFds ?? 0;
+  const lsm = opts.lsm ?? hostLsm();
   if (!Number.isInteger(preserveFds) || preserveFds < 0) throw new CompileError('--preserve-fds', 'must be a non-negative integer');
   const program: InitProgram = {
     version: 1,
@@ -83,12 +82,14 @@ export function compileProgram(spec: Spec, opts: CompileOptions): InitProgram {
     process: compileProcess(spec, {
       preserveFds,
       seccompCompiler: opts.seccompCompiler,
-      lsm: opts.lsm ?? hostLsm(),
+      lsm,
     }),
   };
   const cg = expandCgroupMounts(program.mounts, opts.cgroup, namespaces.some((n) => n.type === 'cgroup'));
   program.mounts = cg.mounts;
   program.readonlyPaths.push(...cg.readonly.filter((p) => !program.readonlyPaths.includes(p)));
+  applyMountLabel(program, spec.linux?.mountLabel, lsm);
+  applyKeyringLabel(program, lsm);
   for (const [i, m] of program.maskedPaths.entries()) if (!m.startsWith('/')) throw new CompileError(`/linux/maskedPaths/${i}`, 'must be absolute');
   for (const [i, m] of program.readonlyPaths.entries()) if (!m.startsWith('/')) throw new CompileError(`/linux/readonlyPaths/${i}`, 'must be absolute');
   const idMapping = compileIdMapping(spec, namespaces);

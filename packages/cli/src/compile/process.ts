@@ -33,7 +33,8 @@ export function compileProcess(spec: Spec, ctx: ProcessContext): ProcessProgram 
     throw new CompileError('/process/apparmorProfile', 'apparmor is not enabled on this host', 'ELSMUNAVAILABLE');
   }
   if (p.selinuxLabel && !ctx.lsm.selinux) {
-    throw new CompileError('/process/selinuxLabel', 'selinux is not enabled on this host', 'ELSMUNAVAILABLE');
+    // runc's config validator refuses it with this text (libcontainer/configs/validate).
+    throw new CompileError('/process/selinuxLabel', 'selinux label is specified in config, but selinux is disabled or not supported', 'ELSMUNAVAILABLE');
   }
   const out: ProcessProgram = {
     args: [...p.args],

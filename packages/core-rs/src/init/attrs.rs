@@ -1,5 +1,5 @@
 //! Process attributes the kernel keeps across execve(2): rlimits, OOM score,
-//! personality, I/O priority, scheduler, LSM exec labels; and the
+//! personality, I/O priority, scheduler; and the
 //! namespace-wide ones set from inside: sysctl, hostname, domainname.
 
 use super::error::{Ctx, InitError, Result};
@@ -32,37 +32,6 @@ pub fn hostname(name: &str) -> Result<()> {
 pub fn domainname(name: &str) -> Result<()> {
   if unsafe { libc::setdomainname(name.as_ptr() as *const _, name.len()) } < 0 {
     return Err(os("domainname", format!("setdomainname {name:?}")));
-  }
-  Ok(())
-}
-
-/// Which LSMs this host has, checked before pivot_root (the container's /sys
-/// may differ or be absent).
-pub struct Lsm {
-  pub apparmor: bool,
-  pub selinux: bool,
-}
-
-pub fn detect_lsm() -> Lsm {
-  let apparmor = std::fs::read_to_string("/sys/module/apparmor/parameters/enabled").map(|s| s.trim() == "Y").unwrap_or(false);
-  let selinux = std::path::Path::new("/sys/fs/selinux/enforce").exists();
-  Lsm { apparmor, selinux }
-}
-
-/// The profile/label applies at the next execve (attr/exec), as runc.
-pub fn lsm(p: &ProcessProgram, have: &Lsm) -> Result<()> {
-  if let Some(profile) = p.apparmor_profile.as_deref().filter(|s| !s.is_empty()) {
-    if !have.apparmor {
-      return Err(InitError::new("apparmor", format!("apparmor profile {profile:?} requested but AppArmor is not enabled on this host")));
-    }
-    let path = if std::path::Path::new("/proc/self/attr/apparmor/exec").exists() { "/proc/self/attr/apparmor/exec" } else { "/proc/self/attr/exec" };
-    std::fs::write(path, format!("exec {profile}")).ctx("apparmor", format!("set profile {profile}"))?;
-  }
-  if let Some(label) = p.selinux_label.as_deref().filter(|s| !s.is_empty()) {
-    if !have.selinux {
-      return Err(InitError::new("selinux", format!("selinux label {label:?} requested but SELinux is not enabled on this host")));
-    }
-    std::fs::write("/proc/self/attr/exec", label).ctx("selinux", format!("set label {label}"))?;
   }
   Ok(())
 }

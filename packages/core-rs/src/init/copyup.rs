@@ -101,6 +101,26 @@ fn fsconfig(fs: &Fd, cmd: libc::c_uint, key: Option<&CString>, value: Option<&CS
   Err(err)
 }
 
+/// mount(2) data as fsconfig(2) options: split at the commas outside double
+/// quotes, quotes dropped. An SELinux `context="u:r:t:s0:c1,c2"` (the mount
+/// label) has a comma inside; for mount(2) the kernel strips the quotes
+/// itself (selinux_sb_eat_lsm_opts), fsconfig takes the bare value.
+pub(super) fn split_data(data: &str) -> Vec<String> {
+  let mut out = Vec::new();
+  let mut cur = String::new();
+  let mut quoted = false;
+  for c in data.chars() {
+    match c {
+      '"' => quoted = !quoted,
+      ',' if !quoted => out.push(std::mem::take(&mut cur)),
+      _ => cur.push(c),
+    }
+  }
+  out.push(cur);
+  out.retain(|o| !o.is_empty());
+  out
+}
+
 /// A detached tmpfs configured from a MountOp's `flags` and `data`
 /// (mount(8) tmpfs options: size=, mode=, uid=, gid=, nr_inodes=...),
 /// writable until `finish` applies MS_RDONLY. `mode`: the root's mode when
@@ -111,7 +131,7 @@ fn new_tmpfs(source: &str, flags: u64, data: &str, mode: Option<u32>) -> io::Res
   let source = if source.is_empty() { "tmpfs" } else { source };
   fsconfig(&fs, FSCONFIG_SET_STRING, Some(&cstr("source")), Some(&cstr(source)))?;
   let mut opts: Vec<String> = mode.map(|m| format!("mode={m:04o}")).into_iter().collect();
-  opts.extend(data.split(',').filter(|o| !o.is_empty()).map(str::to_string));
+  opts.extend(split_data(data));
   // Superblock flags of mount(2) that fsconfig takes by name (fs_context.c
   // common_set_sb_flag); the per-mount ones go to fsmount below.
   for (ms, name) in [(libc::MS_SYNCHRONOUS, "sync"), (libc::MS_DIRSYNC, "dirsync"), (libc::MS_LAZYTIME as libc::c_ulong, "lazytime")] {

@@ -17,6 +17,7 @@ pub mod error;
 pub mod exec;
 pub mod hooks;
 pub mod idmap;
+pub mod lsm;
 pub mod namespaces;
 pub mod program;
 pub mod rootfs;
@@ -120,7 +121,7 @@ fn run(init: &mut Init, prog_fd: RawFd, console: Option<RawFd>, npres: u32) -> R
   // Setup creates files and nodes with exact modes; the process umask is
   // applied at the end.
   let saved_umask = unsafe { libc::umask(0) };
-  let lsm = attrs::detect_lsm();
+  let lsm = lsm::detect();
 
   init.at("setns-open")?;
   let nss = namespaces::open_all(&p.namespaces)?;
@@ -178,6 +179,9 @@ fn run(init: &mut Init, prog_fd: RawFd, console: Option<RawFd>, npres: u32) -> R
   }
   if p.session_keyring {
     init.at("keyring")?;
+    if let Some(label) = &p.session_keyring_label {
+      lsm::key_label(label)?;
+    }
     const KEYCTL_JOIN_SESSION_KEYRING: libc::c_long = 1;
     if unsafe { libc::syscall(libc::SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, 0usize) } < 0 {
       let e = std::io::Error::last_os_error();
@@ -202,6 +206,10 @@ fn run(init: &mut Init, prog_fd: RawFd, console: Option<RawFd>, npres: u32) -> R
         cgroupfs::mount_cgroup(rootfd.0, m, cgroupns)?;
       } else {
         rootfs::mount_one(rootfd.0, m, idmapped.get(i).and_then(Option::as_ref))?;
+      }
+      if let Some(label) = &m.file_label {
+        let mounted = rootfs::open_in_root(rootfd.0, &m.destination).ctx("mount", format!("reopen {}", m.destination))?;
+        lsm::file_label(&mounted, label, &m.destination)?;
       }
     }
     drop(idmapped);
@@ -267,7 +275,7 @@ fn run(init: &mut Init, prog_fd: RawFd, console: Option<RawFd>, npres: u32) -> R
   }
   init.at("masked-paths")?;
   for path in &p.masked_paths {
-    rootfs::mask_path(path)?;
+    rootfs::mask_path(path, p.mask_tmpfs_data.as_deref())?;
   }
   if p.rootfs.readonly {
     init.at("rootfs-readonly")?;
@@ -275,9 +283,6 @@ fn run(init: &mut Init, prog_fd: RawFd, console: Option<RawFd>, npres: u32) -> R
   }
 
   let pr = &p.process;
-  init.at("apparmor")?;
-  init.at("selinux")?;
-  attrs::lsm(pr, &lsm)?;
   init.at("rlimits")?;
   attrs::rlimits(pr)?;
   if let Some(v) = pr.oom_score_adj {
@@ -298,6 +303,9 @@ fn run(init: &mut Init, prog_fd: RawFd, console: Option<RawFd>, npres: u32) -> R
   }
   // Without no_new_privs, seccomp(2) needs CAP_SYS_ADMIN: load it while we
   // still have it (runc standard_init_linux.go does the same).
+  init.at("apparmor")?;
+  init.at("selinux")?;
+  lsm::exec_labels(pr, &lsm)?;
   let seccomp_late = pr.seccomp.as_ref().is_some_and(|s| pr.no_new_privileges && !s.notify);
   if let Some(s) = pr.seccomp.as_ref().filter(|_| !seccomp_late) {
     init.at("seccomp")?;

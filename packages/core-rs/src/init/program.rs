@@ -67,6 +67,9 @@ pub struct MountOp {
   /// tmpcopyup (copyup.rs): a tmpfs holding a copy of the destination.
   #[serde(default)]
   pub copy_up: bool,
+  /// SELinux label set on the mount's root after mounting (lsm.rs
+  /// file_label; mqueue, which cannot take `context=`).
+  pub file_label: Option<String>,
 }
 
 /// MountOp.idmap (program.d.ts): the user namespace whose mapping the
@@ -243,6 +246,10 @@ pub struct InitProgram {
   pub domainname: Option<String>,
   #[serde(default)]
   pub session_keyring: bool,
+  /// SELinux label of the new session keyring (attr/keycreate, lsm.rs).
+  pub session_keyring_label: Option<String>,
+  /// Data of the read-only tmpfs over a masked directory (the mount label).
+  pub mask_tmpfs_data: Option<String>,
   pub exec_fifo: Option<String>,
   #[serde(default)]
   pub create_container_hooks: Vec<HookOp>,

@@ -374,13 +374,14 @@ pub fn readonly_path(path: &str) -> Result<()> {
 
 /// maskedPaths: /dev/null over a file, an empty read-only tmpfs over a
 /// directory (runc maskPath); a missing path is not an error.
-pub fn mask_path(path: &str) -> Result<()> {
+/// `tmpfs_data`: the mount label (runc's maskPath formats it the same way).
+pub fn mask_path(path: &str, tmpfs_data: Option<&str>) -> Result<()> {
   let c = cstr(path);
   match mount(Some("/dev/null"), &c, None, libc::MS_BIND as u64, None) {
     Ok(()) => Ok(()),
     Err(e) if e.raw_os_error() == Some(libc::ENOENT) => Ok(()),
     Err(e) if e.raw_os_error() == Some(libc::ENOTDIR) => {
-      mount(Some("tmpfs"), &c, Some("tmpfs"), libc::MS_RDONLY as u64, None).ctx("masked-paths", format!("mask {path}"))
+      mount(Some("tmpfs"), &c, Some("tmpfs"), libc::MS_RDONLY as u64, tmpfs_data).ctx("masked-paths", format!("mask {path}"))
     }
     Err(e) => Err(InitError::os("masked-paths", &e, format!("mask {path}"))),
   }
