@@ -301,11 +301,12 @@ fn run(init: &mut Init, prog_fd: RawFd, console: Option<RawFd>, npres: u32) -> R
     init.at("scheduler")?;
     attrs::scheduler(s)?;
   }
-  // Without no_new_privs, seccomp(2) needs CAP_SYS_ADMIN: load it while we
-  // still have it (runc standard_init_linux.go does the same).
+  // The LSM labels for execve (lsm.rs: why here).
   init.at("apparmor")?;
   init.at("selinux")?;
   lsm::exec_labels(pr, &lsm)?;
+  // Without no_new_privs, seccomp(2) needs CAP_SYS_ADMIN: load it while we
+  // still have it (runc standard_init_linux.go does the same).
   let seccomp_late = pr.seccomp.as_ref().is_some_and(|s| pr.no_new_privileges && !s.notify);
   if let Some(s) = pr.seccomp.as_ref().filter(|_| !seccomp_late) {
     init.at("seccomp")?;
