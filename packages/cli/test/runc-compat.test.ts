@@ -186,4 +186,23 @@ if (why) {
       t.not(missing.status, 0, `${which}: a missing cwd still fails`);
     }
   });
+
+  t.test('a read-only /dev tmpfs and a read-only tmpfs with submounts: read-only once what is below exists (bug 18)', async (t) => {
+    for (const which of runtimes) {
+      const b = bundle((c) => {
+        c.process.args = ['sh', '-c', 'grep -E " /(dev|dev/pts|data|data/sub) " /proc/self/mounts | cut -d" " -f2-4; ls /dev/null /dev/pts/ptmx; touch /dev/x 2>/dev/null || echo dev-ro; touch /data/x 2>/dev/null || echo data-ro; touch /data/sub/x && echo sub-rw'];
+        c.mounts.find((m: any) => m.destination === '/dev').options.push('ro');
+        c.mounts.push({ destination: '/data', type: 'tmpfs', source: 'tmpfs', options: ['ro', 'nosuid'] });
+        c.mounts.push({ destination: '/data/sub', type: 'tmpfs', source: 'tmpfs', options: [] });
+      });
+      const r = rt(which, ['run', '-b', b, uniqueId('ro')]);
+      t.equal(r.status, 0, `${which}: runs: ${r.stderr}`);
+      t.match(r.stdout, /^\/dev tmpfs ro,nosuid/m, `${which}: /dev is read-only`);
+      t.match(r.stdout, /^\/dev\/pts devpts rw/m, `${which}: /dev/pts is mounted below it`);
+      t.match(r.stdout, /^\/data tmpfs ro,nosuid/m, `${which}: /data is read-only, its flags kept`);
+      t.match(r.stdout, /^\/data\/sub tmpfs rw/m, `${which}: /data/sub is mounted below it`);
+      t.match(r.stdout, /^\/dev\/null\n\/dev\/pts\/ptmx$/m, `${which}: devices were made`);
+      t.match(r.stdout, /^dev-ro\ndata-ro\nsub-rw$/m, `${which}: writes fail where read-only, work in the submount`);
+    }
+  });
 }

@@ -197,8 +197,9 @@ fn run(init: &mut Init, prog_fd: RawFd, console: Option<RawFd>, npres: u32) -> R
   // cwd) is used as it is.
   let new_mount_ns = nss.iter().any(|n| n.flag == libc::CLONE_NEWNS && n.fd.is_none());
   let joined_mount_ns = nss.iter().any(|n| n.flag == libc::CLONE_NEWNS && n.fd.is_some());
+  let mut rootfs_fd = None;
   if new_mount_ns {
-    let rootfd = rootfs::prepare(init, &p)?;
+    let rootfd = rootfs_fd.insert(rootfs::prepare(init, &p)?);
     let cgroupns = nss.iter().any(|n| n.flag == libc::CLONE_NEWCGROUP);
     for (i, m) in p.mounts.iter().enumerate() {
       init.at("mount")?;
@@ -238,6 +239,15 @@ fn run(init: &mut Init, prog_fd: RawFd, console: Option<RawFd>, npres: u32) -> R
     }
   }
   hooks::run("createContainerHooks", &p.create_container_hooks, &state)?;
+
+  // Read-only tmpfs and /dev mounts, mounted read-write so that what lies
+  // below them could be made, become read-only now (runc: finalizeRootfs).
+  if let Some(rootfd) = rootfs_fd.take() {
+    for m in p.mounts.iter().filter(|m| rootfs::delays_readonly(m)) {
+      init.at("rootfs-readonly")?;
+      rootfs::remount_readonly_late(rootfd.0, m)?;
+    }
+  }
 
   init.at("pivot-root")?;
   if new_mount_ns && p.rootfs.pivot_root {

@@ -244,6 +244,25 @@ fn ordinary_dir_in_root(rootfd: RawFd, m: &MountOp) -> Result<Fd> {
   Ok(Fd(fd))
 }
 
+/// A read-only tmpfs, or a read-only /dev, is mounted read-write and made
+/// read-only only after everything below it exists (submounts such as
+/// /dev/pts, devices, the console): runc's mountPropagate and
+/// finalizeRootfs do the same.
+pub fn delays_readonly(m: &MountOp) -> bool {
+  let plain = m.flags & libc::MS_BIND as u64 == 0 && m.idmap.is_none() && !m.copy_up;
+  plain && m.flags & libc::MS_RDONLY as u64 != 0 && (m.fstype == "tmpfs" || components(&m.destination) == ["dev"])
+}
+
+/// The late read-only remount of a delays_readonly mount, after every
+/// mount, device and createContainer hook, before pivot_root: its
+/// destination resolved inside the rootfs, the mount's flags kept.
+pub fn remount_readonly_late(rootfd: RawFd, m: &MountOp) -> Result<()> {
+  let what = || format!("remount {} read-only", m.destination);
+  let target = open_in_root(rootfd, &m.destination).ctx("rootfs-readonly", what())?;
+  let keep = m.flags & !((libc::MS_REC | libc::MS_REMOUNT | libc::MS_BIND) as u64);
+  bind_remount(&target.proc_path(), keep | libc::MS_RDONLY as u64).ctx("rootfs-readonly", what())
+}
+
 /// One MountOp. `tree`: the detached id-mapped copy of the source made by
 /// idmap::prepare, attached here with move_mount(2) instead of mount(2).
 pub fn mount_one(rootfd: RawFd, m: &MountOp, tree: Option<&Fd>) -> Result<()> {
@@ -264,7 +283,8 @@ pub fn mount_one(rootfd: RawFd, m: &MountOp, tree: Option<&Fd>) -> Result<()> {
   } else {
     let fstype = if m.fstype.is_empty() || m.flags & libc::MS_BIND as u64 != 0 { None } else { Some(m.fstype.as_str()) };
     let src = if m.source.is_empty() { Some(m.fstype.as_str()) } else { Some(m.source.as_str()) };
-    mount(src, &dest.proc_path(), fstype, m.flags, Some(&m.data)).ctx("mount", what("mount"))?;
+    let flags = if delays_readonly(m) { m.flags & !(libc::MS_RDONLY as u64) } else { m.flags };
+    mount(src, &dest.proc_path(), fstype, flags, Some(&m.data)).ctx("mount", what("mount"))?;
   }
   drop(dest);
   if m.remount_flags == 0 && m.propagation.is_empty() && m.attr_set == 0 && m.attr_clr == 0 {
