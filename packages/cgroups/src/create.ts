@@ -9,7 +9,8 @@ import { V2Manager } from './fs2/manager.ts';
 
 export function createManager(opts: ManagerOptions): Manager {
   if (opts.systemd) {
-    throw new CgroupError('ESYSTEMD', 'cgroups: the systemd cgroup driver (--systemd-cgroup) is not supported yet; run without it to use the cgroupfs driver');
+    // The systemd driver is async (D-Bus) and loaded only when asked for.
+    throw new CgroupError('ESYSTEMD', "cgroups: the systemd cgroup driver is createSystemdManager() of '@oci/cgroups/systemd'");
   }
   const d = opts.detection ?? detect();
   const inner = innerPath(opts.id, opts.cgroupsPath);

@@ -17,7 +17,8 @@ export type CgroupErrorCode =
   | 'ECHECKBEFOREUPDATE' // memory.checkBeforeUpdate: new limit below usage
   | 'ENOMOUNT' // no cgroup hierarchy is mounted for what is needed
   | 'EPATH' // a cgroupsPath or saved path is unusable
-  | 'ESYSTEMD' // the systemd driver is not implemented
+  | 'ESYSTEMD' // systemd refused or failed (a D-Bus error, a failed job: the unit's result is in the message)
+  | 'ENOSYSTEMD' // the systemd driver was asked for and systemd is not PID 1 / the host is not cgroup v2
   | 'ENOCORE' // @oci/core (the native addon) is needed and missing
   | 'EBPF'; // loading/attaching the v2 device program failed
 

@@ -73,7 +73,7 @@ const cgroupsTopLevelAwait = {
 const depFiles = (dir) => ({
   name: 'dep-files',
   setup(b) {
-    b.onResolve({ filter: /^@oci\/(cgroups|core)$/ }, (a) => (a.kind === 'entry-point' ? undefined : { path: `${dir}/${a.path.slice(5)}.cjs`, external: true }));
+    b.onResolve({ filter: /^@oci\/(cgroups|core|cgroups\/systemd)$/ }, (a) => (a.kind === 'entry-point' ? undefined : { path: `${dir}/${a.path.slice(5).replace('/', '-')}.cjs`, external: true }));
   },
 });
 
@@ -119,6 +119,14 @@ try {
     outdir: path.join(out, 'deps'),
     plugins: [cgroupsTopLevelAwait, depFiles('.')],
   });
+  // The systemd driver (--systemd-cgroup) in a file of its own, loaded only
+  // by the containers that use it (create, update, delete of such a one).
+  await build({
+    ...cjs,
+    entryPoints: { 'cgroups-systemd': '@oci/cgroups/systemd' },
+    outdir: path.join(out, 'deps'),
+    plugins: [cgroupsTopLevelAwait, depFiles('.')],
+  });
   const external = ['@oci/spec', '@oci/spec/*', 'yargs'];
   await build({
     ...cjs,
@@ -135,7 +143,7 @@ try {
     external: [...external, '@oci/seccomp', '@oci/seccomp/*'],
     plugins: [depFiles('./deps')],
   });
-  for (const f of ['deps/core.cjs', 'deps/cgroups.cjs', 'oci-ts.cjs', 'cold.cjs']) rewriteCjs(path.join(out, f));
+  for (const f of ['deps/core.cjs', 'deps/cgroups.cjs', 'deps/cgroups-systemd.cjs', 'oci-ts.cjs', 'cold.cjs']) rewriteCjs(path.join(out, f));
 } catch (e) {
   for (const f of ['deps', 'oci-ts.cjs', 'cold.cjs']) fs.rmSync(path.join(out, f), { recursive: true, force: true });
   console.warn(`bundle.mjs: WARNING: no CommonJS fast entry (bin/oci-ts.cjs falls back to the ES module entry): ${e.message}`);

@@ -18,6 +18,7 @@ async function load(name: string): Promise<Module> {
       case '@oci/spec': return (await import('@oci/spec')) as unknown as Module;
       case '@oci/seccomp': return (await import('@oci/seccomp')) as unknown as Module;
       case '@oci/cgroups': return (await import('@oci/cgroups')) as unknown as Module;
+      case '@oci/cgroups/systemd': return (await import('@oci/cgroups/systemd')) as unknown as Module;
       case '@oci/core': return (await import('@oci/core')) as unknown as Module;
     }
   } catch (e) {
@@ -57,8 +58,8 @@ export async function seccompCompiler(): Promise<SeccompCompiler | undefined> {
 
 /** The subset of @oci/cgroups' Manager the lifecycle uses. */
 export interface CgroupManager {
-  apply(pid: number): void;
-  set(resources: Record<string, unknown>): void;
+  apply(pid: number): void | Promise<void>;
+  set(resources: Record<string, unknown>): void | Promise<void>;
   destroy(): Promise<void>;
   paths(): Record<string, string>;
   createdParents?(): string[];
@@ -73,6 +74,24 @@ export interface CgroupManager {
 export async function cgroupManager(opts: { id: string; cgroupsPath?: string; systemd?: boolean; resources?: Record<string, unknown> }): Promise<CgroupManager> {
   const create = await requireFn<(o: typeof opts) => CgroupManager>('@oci/cgroups', 'createManager', 'cgroups are configured (linux.resources / linux.cgroupsPath)');
   return create(opts);
+}
+
+/** What state.json keeps of a systemd-managed cgroup (@oci/cgroups/systemd SystemdSaved). */
+export interface SystemdSaved { unit: string }
+
+/**
+ * The systemd driver (--systemd-cgroup), from its own entry point: loaded
+ * only by containers that use it.
+ */
+export async function systemdCgroupManager(opts: { id: string; cgroupsPath?: string; resources?: Record<string, unknown>; annotations?: Record<string, string> }): Promise<CgroupManager & { saved(): SystemdSaved }> {
+  const create = await requireFn<(o: typeof opts) => CgroupManager & { saved(): SystemdSaved }>('@oci/cgroups/systemd', 'createSystemdManager', '--systemd-cgroup');
+  return create(opts);
+}
+
+/** Reattaches to a systemd-managed container's unit (update, delete). */
+export async function loadSystemdCgroups(paths: Record<string, string>, saved: SystemdSaved): Promise<CgroupManager & { update(r: Record<string, unknown>): Promise<void>; warnings?: string[] }> {
+  const load = await requireFn<(p: Record<string, string>, s: SystemdSaved) => any>('@oci/cgroups/systemd', 'loadSystemdManager', 'the container\'s systemd unit');
+  return load(paths, saved);
 }
 
 export async function core(): Promise<Module> {

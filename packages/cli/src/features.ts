@@ -54,8 +54,8 @@ export function features(deps: FeaturesDeps): Record<string, unknown> {
     linux: {
       namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts'],
       capabilities: [...CAPABILITIES],
-      // @oci/cgroups drives v1, v2 and hybrid hosts; no systemd driver yet (--systemd-cgroup is refused).
-      cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: true },
+      // @oci/cgroups drives v1, v2 and hybrid hosts; @oci/cgroups/systemd the system manager on v2 (no user manager yet).
+      cgroup: { v1: true, v2: true, systemd: true, systemdUser: false, rdma: true },
       seccomp,
       apparmor: { enabled: lsm.apparmor },
       selinux: { enabled: lsm.selinux },

@@ -92,7 +92,7 @@ export async function parser(args: string[]) {
     .option('log', { type: 'string', default: '', describe: 'log file path (default: stderr)' })
     .option('log-format', { type: 'string', choices: ['text', 'json'], default: 'text', describe: 'log format' })
     .option('debug', { type: 'boolean', default: false, describe: 'enable debug logging' })
-    .option('systemd-cgroup', { type: 'boolean', default: false, describe: 'use systemd for cgroups (not supported yet)' })
+    .option('systemd-cgroup', { type: 'boolean', default: false, describe: 'enable systemd cgroup support, expects cgroupsPath to be of form "slice:prefix:name" for e.g. "system.slice:runc:434234"' })
     .command('create <id>', 'create a container', (y) => createFlags(y, false))
     .command('run <id>', 'create and run a container', (y) => createFlags(y, true))
     .command('start <id>', 'start a created container', (y) => y.positional('id', { type: 'string' }))

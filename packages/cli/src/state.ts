@@ -35,6 +35,8 @@ export interface SavedState {
   /** Whether the init has a new pid namespace (kill --all falls back to killing pid 1). */
   pidNamespace: boolean;
   systemd?: boolean;
+  /** --systemd-cgroup: the unit that owns cgroupPaths[""] (@oci/cgroups/systemd SystemdSaved). */
+  cgroupSystemd?: { unit: string };
 }
 export interface HookSpec { path: string; args?: string[]; env?: string[]; timeout?: number }
 

@@ -5,6 +5,7 @@
  */
 import { statusOf } from './container.ts';
 import { OciError } from './errors.ts';
+import { loadSystemdCgroups } from './deps.ts';
 import { loadCgroups } from './pause.ts';
 import type { StateStore } from './state.ts';
 import { UPDATE_FLAGS } from './update-flags.ts';
@@ -49,14 +50,15 @@ export async function update(store: StateStore, id: string, resources: Resources
   try {
     const s = store.read(id);
     if (statusOf(store, s) === 'stopped') throw new OciError('ENOTRUNNING', 'container not running');
-    const m = await loadCgroups(s.cgroupPaths);
+    // --systemd-cgroup: SetUnitProperties, then the files (runc unifiedManager.Set).
+    const m = s.cgroupSystemd ? await loadSystemdCgroups(s.cgroupPaths, s.cgroupSystemd) : await loadCgroups(s.cgroupPaths);
     // runc update never touches the device rules (update.go copies only the
     // memory, cpu, blkio, pids, hugetlb, network and unified fields), and
     // containerd's CRI sends its whole LinuxResources, devices included: a
     // devices list here would replace the rules made at create (runc's
     // allowed defaults among them) and cut the container off /dev/null.
     const { devices: _ignored, ...live } = resources;
-    m.update(live);
+    await m.update(live);
     return [...(m.warnings ?? [])];
   } finally {
     release();

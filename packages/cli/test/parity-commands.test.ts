@@ -23,7 +23,7 @@ t.test('features: a valid runtime-spec features document of what oci-ts supports
   t.ok(f.mountOptions.includes('ro') && f.mountOptions.includes('rprivate'));
   t.ok(f.mountOptions.includes('rro') && f.mountOptions.includes('rnosymfollow'), 'recursive mount attributes (mount_setattr)');
   t.ok(f.mountOptions.includes('tmpcopyup'), 'tmpcopyup (copyup.rs), listed as runc/crun do');
-  t.same(f.linux.cgroup, { v1: true, v2: true, systemd: false, systemdUser: false, rdma: true });
+  t.same(f.linux.cgroup, { v1: true, v2: true, systemd: true, systemdUser: false, rdma: true });
   t.ok(f.hooks.includes('createContainer'));
 });
 

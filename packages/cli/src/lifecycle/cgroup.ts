@@ -3,8 +3,8 @@
  * and destroying a container's cgroups from the saved paths.
  */
 import fs from 'node:fs';
-import { optionalFn } from '../deps.ts';
-import type { CgroupManager } from '../deps.ts';
+import { loadSystemdCgroups, optionalFn } from '../deps.ts';
+import type { CgroupManager, SystemdSaved } from '../deps.ts';
 import { sleep } from '../proc.ts';
 import type { Spec } from '../spec-types.ts';
 
@@ -14,8 +14,11 @@ export function needsCgroups(spec: Spec): boolean {
 }
 
 /** Removes the container's cgroup directories (ours only: the saved paths). */
-export async function destroyCgroups(paths: Record<string, string>, created: string[] = []): Promise<void> {
+export async function destroyCgroups(paths: Record<string, string>, created: string[] = [], systemd?: SystemdSaved): Promise<void> {
   if (!paths || Object.keys(paths).length === 0) return;
+  // A unit: systemd stops it (and kills what is left), then its cgroup goes.
+  // No fallback: removing the directory behind systemd's back would leave the unit.
+  if (systemd) return (await loadSystemdCgroups(paths, systemd)).destroy();
   const load = await optionalFn<(p: Record<string, string>, o: { created: string[] }) => CgroupManager>('@oci/cgroups', 'loadManager');
   if (load) {
     // `created`: the parents create made for a nested cgroupsPath, so they go too.

@@ -15,7 +15,7 @@ import path from 'node:path';
 import type { InitProgram } from '@oci/core/program';
 import { cgroupMountpoints, compileProgram } from '../compile/index.ts';
 import { rfc3339Nano, ociState } from '../container.ts';
-import { cgroupManager, core, parseConfigText, seccompCompiler, type CgroupManager } from '../deps.ts';
+import { cgroupManager, core, parseConfigText, seccompCompiler, systemdCgroupManager, type CgroupManager, type SystemdSaved } from '../deps.ts';
 import { OciError } from '../errors.ts';
 import { runHooks } from '../hooks.ts';
 import { runProtocol, SyncChannel } from '../init-protocol.ts';
@@ -111,7 +111,6 @@ export async function create(o: CreateOptions): Promise<Created> {
 
   try {
     validateId(id);
-    if (o.systemdCgroup) throw new OciError('ESYSTEMD', 'systemd cgroup driver (--systemd-cgroup) is not supported by oci-ts yet');
     maybeFail(env, 'config');
     const spec = await readBundleConfig(bundle);
     const terminal = !!spec.process?.terminal;
@@ -129,7 +128,15 @@ export async function create(o: CreateOptions): Promise<Created> {
     cleanup.push(() => store.remove(id));
 
     let manager: CgroupManager | undefined;
-    if (needsCgroups(spec)) {
+    let systemdUnit: SystemdSaved | undefined;
+    if (o.systemdCgroup) {
+      // runc: with --systemd-cgroup every container gets a unit, resources or not.
+      maybeFail(env, 'cgroup');
+      const m = await systemdManager(id, spec);
+      manager = m;
+      systemdUnit = m.saved();
+      cleanup.push(() => m.destroy());
+    } else if (needsCgroups(spec)) {
       maybeFail(env, 'cgroup');
       manager = await cgroupManager({ id, cgroupsPath: spec.linux?.cgroupsPath, systemd: false, resources: cgroupResources(spec) });
       const m = manager;
@@ -166,6 +173,7 @@ export async function create(o: CreateOptions): Promise<Created> {
       created: rfc3339Nano(),
       owner: '',
       cgroupPaths: manager?.paths() ?? {},
+      ...(systemdUnit ? { cgroupSystemd: systemdUnit } : {}),
       hooks: { poststart: spec.hooks?.poststart, poststop: spec.hooks?.poststop },
       pidNamespace: program.namespaces.some((n) => n.type === 'pid' && !n.path),
     };
@@ -219,14 +227,14 @@ export async function create(o: CreateOptions): Promise<Created> {
         fs.writeFileSync(`/proc/${pid}/uid_map`, m.uidMap);
         fs.writeFileSync(`/proc/${pid}/gid_map`, m.gidMap);
       },
-      pid: (pid) => {
+      pid: async (pid) => {
         initPid = pid;
         state.pid = pid;
         state.pidStartTime = procStat(pid)?.startTime ?? '';
         if (manager) {
           maybeFail(env, 'cgroup-apply');
-          manager.apply(pid);
-          manager.set(cgroupResources(spec) ?? {});
+          await manager.apply(pid);
+          await manager.set(cgroupResources(spec) ?? {});
           state.cgroupPaths = manager.paths();
           state.cgroupCreated = manager.createdParents?.() ?? [];
         }
@@ -286,6 +294,17 @@ function checkExistingCgroup(m: CgroupManager, logger: Logger): void {
   let st: string | undefined;
   try { st = m.freezerState?.(); } catch { /* no freezer here, or the directory is not there on this hierarchy */ }
   if (st === 'frozen' || st === 'freezing') throw new OciError('EFROZEN', "container's cgroup unexpectedly frozen");
+}
+
+/** The systemd driver; a host without systemd is an error naming the flag (runc's text after it). */
+async function systemdManager(id: string, spec: Spec) {
+  try {
+    return await systemdCgroupManager({ id, cgroupsPath: spec.linux?.cgroupsPath, resources: cgroupResources(spec), annotations: spec.annotations });
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === 'ENOSYSTEMD') throw new OciError('ENOSYSTEMD', `--systemd-cgroup: ${(e as Error).message.replace(/^cgroups: /, '')}`);
+    throw e;
+  }
 }
 
 function writePidFile(p: string, pid: number): void {

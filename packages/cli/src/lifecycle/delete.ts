@@ -40,7 +40,7 @@ export async function deleteContainer(store: StateStore, id: string, force: bool
       for (const pid of [s.pid, s.stage1Pid ?? 0]) if (pid > 0) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
       if (!(await waitGone(s.pid, s.pidStartTime, 10_000))) throw new OciError('EBUSY', `container ${id}: init ${s.pid} did not exit after SIGKILL`);
     }
-    await destroyCgroups(s.cgroupPaths ?? {}, s.cgroupCreated);
+    await destroyCgroups(s.cgroupPaths ?? {}, s.cgroupCreated, s.cgroupSystemd);
     fs.rmSync(store.fifoPath(id), { force: true });
     const errors = await runHooksCollect('poststop', s.hooks?.poststop, JSON.stringify(ociState(s, 'stopped')));
     for (const e of errors) logger.warn(e.message);
