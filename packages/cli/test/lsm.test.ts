@@ -1,7 +1,7 @@
 // AppArmor and SELinux on a host that has neither (issue 17): what this
 // host can show, with runc as the control. The confinement itself is
 // proven in the QEMU guests (apparmor.guest.test.ts in the v2 stage,
-// selinux.guest.test.ts in the SELinux stage).
+// selinux-guest.test.ts in the SELinux stage).
 import t from 'tap';
 import fs from 'node:fs';
 import path from 'node:path';
