@@ -205,4 +205,36 @@ if (why) {
       t.match(r.stdout, /^dev-ro\ndata-ro\nsub-rw$/m, `${which}: writes fail where read-only, work in the submount`);
     }
   });
+
+  t.test('the terminal and stdio pipes belong to the process user, for run and exec (bug 11)', async (t) => {
+    if (spawnSync('script', ['--version'], { stdio: 'ignore' }).status !== 0) return t.skip('script(1) from util-linux is not installed');
+    const cli = (which: Runtime) => which === 'oci-ts' ? `${process.execPath} ${bin} --root ${path.join(dir, 'root')}` : `runc --root ${path.join(dir, 'runc-root')}`;
+    const probe = 'stat -c "owner=%u:%g" $(tty); echo x > /dev/stdout && echo reopen-ok';
+    for (const which of runtimes) {
+      // script(1) gives the runtime a terminal; the container gets a pty of its own (process.terminal).
+      const b = bundle((c) => { c.process.args = ['sh', '-c', probe]; c.process.terminal = true; c.process.user = { uid: 1000, gid: 1000 }; });
+      const run = spawnSync('script', ['-qec', `${cli(which)} run -b ${b} ${uniqueId('tt')}`, '/dev/null'], { encoding: 'utf8', timeout: 60_000, stdio: ['pipe', 'pipe', 'pipe'] });
+      t.match(run.stdout, /owner=1000:5\b/, `${which}: run: the pty is the user's, the tty group kept`);
+      t.match(run.stdout, /reopen-ok/, `${which}: run: the user can reopen its terminal`);
+
+      const bg = bundle((c) => { c.process.args = ['sleep', '1000']; });
+      const d = runDetached(which, bg);
+      t.equal(d.status, 0, d.stderr);
+      const ex = spawnSync('script', ['-qec', `${cli(which)} exec -t --user 1000:1000 ${d.id} sh -c '${probe}'`, '/dev/null'], { encoding: 'utf8', timeout: 60_000, stdio: ['pipe', 'pipe', 'pipe'] });
+      t.match(ex.stdout, /owner=1000:5\b/, `${which}: exec -t --user: the pty is the user's`);
+      t.match(ex.stdout, /reopen-ok/, `${which}: exec -t --user: the user can reopen its terminal`);
+      // A pipe(2) from the shell (Node's own stdio pipes are sockets, which no one can reopen).
+      const pipes = spawnSync('sh', ['-c', `${cli(which)} exec --user 1000:1000 ${d.id} sh -c 'echo x > /dev/stdout && echo reopen-ok' | cat`], { encoding: 'utf8', timeout: 60_000, stdio: ['pipe', 'pipe', 'pipe'] });
+      t.match(pipes.stdout, /reopen-ok/, `${which}: exec --user with pipes: the user can reopen its stdout (${pipes.stderr.trim()})`);
+    }
+    // oci-ts only (runc chowns it): a host file given as stdout keeps its owner.
+    const out = path.join(dir, 'stdout-file');
+    const fd = fs.openSync(out, 'w', 0o600);
+    const b = bundle((c) => { c.process.args = ['sh', '-c', 'echo written; id -u']; c.process.user = { uid: 1000, gid: 1000 }; });
+    const r = rt('oci-ts', ['run', '-b', b, uniqueId('hf')], { stdio: ['ignore', fd, fd] });
+    fs.closeSync(fd);
+    t.equal(r.status, 0);
+    t.equal(fs.readFileSync(out, 'utf8'), 'written\n1000\n');
+    t.equal(fs.statSync(out).uid, 0, 'oci-ts: the host file passed as stdout is still root\'s');
+  });
 }

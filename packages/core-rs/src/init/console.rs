@@ -56,3 +56,36 @@ pub fn setup(console_socket: Option<RawFd>, size: Option<&ConsoleSize>) -> Resul
   }
   Ok(())
 }
+
+/// Before the switch to process.user: stdio the user could not reopen
+/// (`echo > /dev/stdout`, `stat $(tty)`) is given to the user, the group
+/// kept (runc's fixStdioPermissions: 1000:5 for a pty with user.uid 1000).
+/// Unlike runc, only objects that exist for this container are changed: a
+/// pty of the container's own devpts, and pipes and sockets (pipefs/sockfs
+/// inodes: no file of the host); a host file, device or the caller's own
+/// terminal passed as stdio keeps its owner. Failures are ignored as in
+/// runc (EINVAL: the group is not mapped in the user namespace; EPERM: the
+/// owner is not; EROFS).
+pub fn chown_stdio(uid: u32) {
+  const DEVPTS_SUPER_MAGIC: i64 = 0x1cd1;
+  const PIPEFS_MAGIC: i64 = 0x5049_5045;
+  const SOCKFS_MAGIC: i64 = 0x534f_434b;
+  let mut pts: libc::stat = unsafe { std::mem::zeroed() };
+  let own_devpts = unsafe { libc::stat(c"/dev/pts".as_ptr(), &mut pts) } == 0;
+  for fd in 0..3 {
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    let mut sfs: libc::statfs = unsafe { std::mem::zeroed() };
+    if unsafe { libc::fstat(fd, &mut st) } < 0 || unsafe { libc::fstatfs(fd, &mut sfs) } < 0 || st.st_uid == uid {
+      continue;
+    }
+    let kind = sfs.f_type as i64;
+    let ours = match kind {
+      PIPEFS_MAGIC | SOCKFS_MAGIC => true,
+      DEVPTS_SUPER_MAGIC => own_devpts && st.st_dev == pts.st_dev,
+      _ => false,
+    };
+    if ours {
+      unsafe { libc::fchown(fd, uid, u32::MAX) };
+    }
+  }
+}

@@ -333,6 +333,7 @@ fn run(init: &mut Init, prog_fd: RawFd, console: Option<RawFd>, npres: u32) -> R
   init.at("cwd")?;
   let cwd_done = attrs::chdir_as_root(&pr.cwd)?;
   init.at("user")?;
+  console::chown_stdio(pr.uid);
   creds::set_user(pr)?;
   if let Some(caps) = &pr.capabilities {
     init.at("capabilities")?;
