@@ -208,6 +208,12 @@ export interface InitProgram {
     readonly: boolean;
     /** false: --no-pivot (MS_MOVE + chroot). */
     pivotRoot: boolean;
+    /**
+     * Set up the rootfs (propagation, mounts, pivot_root) in whatever mount
+     * namespace the process is in: created, joined by path or inherited
+     * (create). Absent or false: exec, whose joined namespace is ready.
+     */
+    setup?: boolean;
   };
   mounts: MountOp[];
   devices: DeviceOp[];

@@ -4,7 +4,7 @@ import { detect, type Detection } from './detect.ts';
 import { innerPath, v1Path, v2Path } from './path.ts';
 import { CgroupError } from './errors.ts';
 import { checkSavedPath, type LoadOptions, type Manager, type ManagerOptions } from './manager.ts';
-import { V1Manager } from './fs/manager.ts';
+import { checkV1Resources, V1Manager } from './fs/manager.ts';
 import { V2Manager } from './fs2/manager.ts';
 
 export function createManager(opts: ManagerOptions): Manager {
@@ -37,6 +37,7 @@ export function createManager(opts: ManagerOptions): Manager {
     const u = v2Path(d, inner);
     if (u) paths[''] = u;
   }
+  checkV1Resources(opts.resources, new Set(Object.keys(paths)), d.unifiedControllers ?? []);
   return new V1Manager(paths, d, { resources: opts.resources });
 }
 

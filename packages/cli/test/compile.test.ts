@@ -29,7 +29,7 @@ t.test('default config compiles to a complete program', (t) => {
   t.equal(p.version, 1);
   t.same(p.namespaces.map((n) => n.type), ['pid', 'network', 'ipc', 'uts', 'mount']);
   t.notOk(p.idMapping, 'no user namespace, no maps');
-  t.same(p.rootfs, { path: '/b/rootfs', propagation: MS.SLAVE | MS.REC, readonly: true, pivotRoot: true });
+  t.same(p.rootfs, { path: '/b/rootfs', propagation: MS.SLAVE | MS.REC, readonly: true, pivotRoot: true, setup: true });
   t.equal(p.hostname, 'runc');
   t.equal(p.execFifo, '/run/x/exec.fifo');
   t.equal(p.sessionKeyring, true);
@@ -218,13 +218,16 @@ t.test('joined namespaces keep their path; duplicates and unknown types are reje
   t.end();
 });
 
-t.test('a hostname needs a new uts namespace; mounts need a mount namespace', (t) => {
+t.test('a hostname needs a uts namespace (new or joined); mounts go into an inherited mount namespace', (t) => {
   const s = base();
   s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'uts');
   throwsAt(t, () => compile(s), '/hostname');
+  s.linux!.namespaces.push({ type: 'uts', path: '/proc/1/ns/uts' });
+  t.equal(compile(s).hostname, s.hostname);
   const s2 = base();
   s2.linux!.namespaces = s2.linux!.namespaces!.filter((n) => n.type !== 'mount');
-  throwsAt(t, () => compile(s2), '/linux/namespaces');
+  const p = compile(s2);
+  t.ok(p.mounts.length && p.rootfs.setup, 'mounts and rootfs setup kept without a mount namespace');
   t.end();
 });
 
@@ -376,7 +379,7 @@ t.test('hooks for the init, rootfs options, sysctl, time offsets, flags from the
   const p = compile(s, { noPivot: true, noNewKeyring: true });
   t.same(p.createContainerHooks, [{ path: '/bin/true', args: ['/bin/true'], env: [], timeout: 5 }]);
   t.same(p.startContainerHooks, [{ path: '/bin/echo', args: ['echo', 'hi'], env: ['X=1'] }]);
-  t.same(p.rootfs, { path: '/abs/root', propagation: MS.SHARED | MS.REC, readonly: false, pivotRoot: false });
+  t.same(p.rootfs, { path: '/abs/root', propagation: MS.SHARED | MS.REC, readonly: false, pivotRoot: false, setup: true });
   t.same(p.sysctl, [{ key: 'net.ipv4.ip_forward', value: '1' }]);
   t.equal(p.sessionKeyring, false);
   s.hooks = { createContainer: [{ path: 'relative' }] };

@@ -192,10 +192,12 @@ function checkMounts(config: Spec, ns: Namespaces, add: Add): void {
     }
     m.options?.forEach((o, j) => { if (o.includes('\0')) add(`${ptr}/options/${j}`, 'MOUNT_NUL_BYTE', `mounts[${i}].options[${j}] must not contain a NUL byte`, o); });
     if (isBind(m) && !m.source) add(`${ptr}/source`, 'MOUNT_BIND_SOURCE', `mounts[${i}] is a bind mount and needs a source path`);
-    // A bind mount ignores filesystem data: a misspelt flag ("readonly" for "ro")
-    // would silently leave the mount writable, so unknown options are refused.
+    // mount(2) ignores the data argument with MS_BIND, so filesystem data
+    // (`mode=755`, `size=1k`, as runc and crun accept them) is harmless. A bare
+    // word that is no flag is refused: it reads like a misspelt flag
+    // ("readonly" for "ro") that would silently leave the mount writable.
     if (isBind(m)) m.options?.forEach((o, j) => {
-      if (!MOUNT_OPTIONS.has(o) && !o.startsWith('idmap=') && !o.startsWith('ridmap=')) add(`${ptr}/options/${j}`, 'MOUNT_OPTION_UNKNOWN', `mounts[${i}].options[${j}] ${JSON.stringify(o)} is not a mount flag, and a bind mount ignores filesystem options (known flags: ro, rw, nosuid, nodev, noexec, rbind, rprivate, rro, ...)`, o);
+      if (!MOUNT_OPTIONS.has(o) && !o.includes('=')) add(`${ptr}/options/${j}`, 'MOUNT_OPTION_UNKNOWN', `mounts[${i}].options[${j}] ${JSON.stringify(o)} is not a mount flag, and a bind mount ignores filesystem options (known flags: ro, rw, nosuid, nodev, noexec, rbind, rprivate, rro, ...)`, o);
     });
     // Idmapped mounts (mount_setattr(2) MOUNT_ATTR_IDMAP): only bind mounts; runc checkIDMapMounts.
     // crun's option form `idmap=uids=...;gids=...` carries its own mappings too.

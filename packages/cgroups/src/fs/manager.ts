@@ -21,6 +21,39 @@ import { hugetlb as hugetlbV2 } from '../fs2/hugetlb.ts';
 
 const SIGKILL = 9;
 
+/** The config field each v1 controller sets, for errors (config-linux.md "Control groups"). */
+const FIELD: Record<string, string> = {
+  cpuset: 'linux.resources.cpu.cpus/mems', devices: 'linux.resources.devices', memory: 'linux.resources.memory',
+  cpu: 'linux.resources.cpu', pids: 'linux.resources.pids', blkio: 'linux.resources.blockIO',
+  hugetlb: 'linux.resources.hugepageLimits', net_cls: 'linux.resources.network.classID',
+  net_prio: 'linux.resources.network.priorities', rdma: 'linux.resources.rdma',
+};
+
+/**
+ * Refuses resources this host cannot apply, before any cgroup is made:
+ * config.md "a runtime MUST generate an error" for values it cannot apply
+ * (runc: `cannot set net_cls limit: container could not join or create
+ * cgroup`). `mounted`: the v1 controllers with a hierarchy; `v2`: the
+ * controllers of the hybrid host's cgroup2 root, the only ones `unified`
+ * keys can reach (none here: runc `cannot use unified on cgroup v1`).
+ */
+export function checkV1Resources(resources: LinuxResources | undefined, mounted: Set<string>, v2: string[]): void {
+  if (!resources) return;
+  for (const c of v1Controllers) {
+    if (c.wants(resources) && !mounted.has(c.name)) {
+      const field = FIELD[c.name] ?? c.name;
+      throw new CgroupError('ENOTSUPPORTED', `cgroups: cannot set ${field}: the ${c.name} controller is not mounted on this host`, { resource: field });
+    }
+  }
+  for (const key of Object.keys(resources.unified ?? {})) {
+    const ctrl = key.split('.')[0];
+    if (ctrl !== 'cgroup' && !v2.includes(ctrl)) {
+      const have = v2.length ? `its cgroup v2 controllers are: ${v2.join(' ')}` : 'it has no cgroup v2 controllers';
+      throw new CgroupError('EINVALID', `invalid configuration: cannot set linux.resources.unified[${JSON.stringify(key)}]: the ${ctrl} controller is not on this host's cgroup v2 hierarchy (${have})`, { resource: `unified.${key}`, value: key });
+    }
+  }
+}
+
 export class V1Manager implements Manager {
   readonly driver = 'v1' as const;
   readonly warnings: string[] = [];
@@ -91,12 +124,8 @@ export class V1Manager implements Manager {
       for (const c of v1Controllers) {
         if (!c.wants(resources)) continue;
         const dir = this.p[c.name];
-        if (!dir) {
-          const msg = `cgroups: the ${c.name} controller is not mounted; its resources are ignored`;
-          if (!this.warnings.includes(msg)) this.warnings.push(msg);
-          continue;
-        }
-        c.set(dir, resources, j);
+        if (!dir) checkV1Resources(resources, new Set(Object.keys(this.p)), this.d.unifiedControllers);
+        c.set(dir!, resources, j);
       }
       if (unified.wants(resources)) {
         const dir = this.p[''];

@@ -50,13 +50,15 @@ export function rootfsPath(spec: Spec, bundle: string): string {
 }
 
 export function compileProgram(spec: Spec, opts: CompileOptions): InitProgram {
+  // config-linux.md "Namespaces": a type not listed is inherited from the
+  // runtime. Without a mount namespace the rootfs and mounts are set up in
+  // the inherited one, and the process chroots into it (runc does the same).
   const namespaces = compileNamespaces(spec);
-  if ((spec.mounts?.length || spec.root?.readonly) && !namespaces.some((n) => n.type === 'mount')) {
-    throw new CompileError('/linux/namespaces', 'mounts need a mount namespace');
-  }
   const inUserNs = namespaces.some((n) => n.type === 'user');
-  if ((spec.hostname || spec.domainname) && !namespaces.some((n) => n.type === 'uts' && !n.path)) {
-    throw new CompileError(spec.hostname ? '/hostname' : '/domainname', 'setting a hostname needs a new uts namespace');
+  // A uts namespace joined by path is the container's too: runc and crun
+  // set the hostname there. Only the runtime's own one is refused.
+  if ((spec.hostname || spec.domainname) && !namespaces.some((n) => n.type === 'uts')) {
+    throw new CompileError(spec.hostname ? '/hostname' : '/domainname', 'setting a hostname needs a uts namespace in linux.namespaces');
   }
   const preserveFds = opts.preserveFds ?? 0;
   const lsm = opts.lsm ?? hostLsm();
@@ -69,6 +71,7 @@ export function compileProgram(spec: Spec, opts: CompileOptions): InitProgram {
       propagation: compileRootfsPropagation(spec),
       readonly: !!spec.root?.readonly,
       pivotRoot: !opts.noPivot,
+      setup: true,
     },
     mounts: compileMounts(spec, { bundle: opts.bundle, isDirectory: opts.isDirectory ?? hostIsDirectory }),
     devices: compileDevices(spec, inUserNs),

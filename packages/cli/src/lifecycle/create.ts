@@ -243,10 +243,11 @@ export async function create(o: CreateOptions): Promise<Created> {
       },
       createRuntime: async () => {
         maybeFail(env, 'prestart');
-        const stateJson = JSON.stringify(ociState(state, 'creating'));
-        // runtime.md: prestart (deprecated) then createRuntime, in the runtime namespace.
-        await runHooks('prestart', spec.hooks?.prestart, stateJson);
-        await runHooks('createRuntime', spec.hooks?.createRuntime, stateJson);
+        // runtime.md: prestart (deprecated) then createRuntime, in the runtime
+        // namespace. Prestart hooks see `created` as crun gives them (runtime.md
+        // "Lifecycle": they run after the create operation's environment is made).
+        await runHooks('prestart', spec.hooks?.prestart, JSON.stringify(ociState(state, 'created')));
+        await runHooks('createRuntime', spec.hooks?.createRuntime, JSON.stringify(ociState(state, 'creating')));
       },
     });
     channel.close();

@@ -9,10 +9,32 @@ use std::io;
 
 const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-fn executable(path: &str) -> bool {
+/// Go's exec.LookPath check (runc calls it before "ready"): Ok when `path`
+/// is a regular file with an execute bit, else the error's text in Go's
+/// words, which callers of runc match.
+fn executable(path: &str) -> std::result::Result<(), (i32, String)> {
   let c = cstr(path);
   let mut st: libc::stat = unsafe { std::mem::zeroed() };
-  unsafe { libc::stat(c.as_ptr(), &mut st) == 0 && (st.st_mode & libc::S_IFMT) == libc::S_IFREG && libc::access(c.as_ptr(), libc::X_OK) == 0 }
+  if unsafe { libc::stat(c.as_ptr(), &mut st) } < 0 {
+    let e = io::Error::last_os_error();
+    let errno = e.raw_os_error().unwrap_or(libc::ENOENT);
+    return Err((errno, format!("stat {path}: {}", go_errno_text(errno))));
+  }
+  if (st.st_mode & libc::S_IFMT) != libc::S_IFDIR && st.st_mode & 0o111 != 0 {
+    return Ok(());
+  }
+  Err((libc::EACCES, "permission denied".into()))
+}
+
+/// strerror(3) as Go's syscall.Errno prints it (lower case).
+fn go_errno_text(errno: i32) -> String {
+  let s = io::Error::from_raw_os_error(errno).to_string();
+  let s = s.split(" (os error").next().unwrap_or(&s);
+  let mut c = s.chars();
+  match c.next() {
+    Some(f) => f.to_lowercase().collect::<String>() + c.as_str(),
+    None => s.to_string(),
+  }
 }
 
 pub fn lookup(args: &[String], env: &[String]) -> Result<CString> {
@@ -20,17 +42,16 @@ pub fn lookup(args: &[String], env: &[String]) -> Result<CString> {
     return Err(InitError::new("exec-lookup", "process.args is empty"));
   };
   if name.contains('/') {
-    if !executable(name) {
-      let e = io::Error::last_os_error();
-      return Err(InitError::os("exec-lookup", &e, format!("exec {name:?}")));
-    }
-    return Ok(cstr(name));
+    return match executable(name) {
+      Ok(()) => Ok(cstr(name)),
+      Err((errno, text)) => Err(InitError { step: "exec-lookup", errno, message: format!("exec: {name:?}: {text}") }),
+    };
   }
   let path = env.iter().find_map(|e| e.strip_prefix("PATH=")).unwrap_or(DEFAULT_PATH);
   for dir in path.split(':') {
     let dir = if dir.is_empty() { "." } else { dir };
     let cand = format!("{dir}/{name}");
-    if executable(&cand) {
+    if executable(&cand).is_ok() {
       return Ok(cstr(&cand));
     }
   }

@@ -192,14 +192,18 @@ fn run(init: &mut Init, prog_fd: RawFd, console: Option<RawFd>, npres: u32) -> R
     }
   }
 
-  // A created mount namespace gets the rootfs set up; a joined one (exec
-  // into a running container: setns already made its root our root and
-  // cwd) is used as it is.
+  // create sets the rootfs up in whatever mount namespace the process is
+  // in: a new one, one joined by path (runc and crun do so there too), or,
+  // with none listed, the inherited one (config-linux.md: an unlisted type
+  // is inherited; runc mounts there and chroots). exec joins the running
+  // container's namespace, whose root setns already made ours: used as is.
   let new_mount_ns = nss.iter().any(|n| n.flag == libc::CLONE_NEWNS && n.fd.is_none());
   let joined_mount_ns = nss.iter().any(|n| n.flag == libc::CLONE_NEWNS && n.fd.is_some());
+  let inherited_mount_ns = !new_mount_ns && !joined_mount_ns;
+  let setup = new_mount_ns || p.rootfs.setup;
   let mut rootfs_fd = None;
-  if new_mount_ns {
-    let rootfd = rootfs_fd.insert(rootfs::prepare(init, &p)?);
+  if setup {
+    let rootfd = rootfs_fd.insert(rootfs::prepare(init, &p, inherited_mount_ns)?);
     let cgroupns = nss.iter().any(|n| n.flag == libc::CLONE_NEWCGROUP);
     for (i, m) in p.mounts.iter().enumerate() {
       init.at("mount")?;
@@ -231,7 +235,7 @@ fn run(init: &mut Init, prog_fd: RawFd, console: Option<RawFd>, npres: u32) -> R
   init.at("createRuntime")?;
   init.chan.request(json!({"type": "createRuntime"}))?;
   init.at("createContainerHooks")?;
-  if new_mount_ns && !p.create_container_hooks.is_empty() {
+  if setup && !p.create_container_hooks.is_empty() {
     // runc (prepareRootfs) runs them with the rootfs as cwd.
     let c = cstr(&p.rootfs.path);
     if unsafe { libc::chdir(c.as_ptr()) } < 0 {
@@ -250,10 +254,17 @@ fn run(init: &mut Init, prog_fd: RawFd, console: Option<RawFd>, npres: u32) -> R
   }
 
   init.at("pivot-root")?;
-  if new_mount_ns && p.rootfs.pivot_root {
-    rootfs::pivot(&p.rootfs.path)?;
-  } else if new_mount_ns {
-    rootfs::move_root(&p.rootfs.path)?;
+  if setup && !inherited_mount_ns {
+    if p.rootfs.pivot_root {
+      rootfs::pivot(&p.rootfs.path)?;
+    } else {
+      rootfs::move_root(&p.rootfs.path)?;
+    }
+    // linux.rootfsPropagation is the container root's own propagation too
+    // (crun sets it after pivot_root): `shared` shows as a shared:N tag on
+    // / in the container's mountinfo.
+    let propagation = if p.rootfs.propagation == 0 { (libc::MS_SLAVE | libc::MS_REC) as u64 } else { p.rootfs.propagation };
+    rootfs::mount(None, &cstr("/"), None, propagation, None).ctx("rootfs-propagation", "set the propagation of the new /")?;
   } else if joined_mount_ns {
     if unsafe { libc::chdir(c"/".as_ptr()) } < 0 {
       return Err(InitError::os("pivot-root", &std::io::Error::last_os_error(), "chdir / in the joined mount namespace"));
@@ -320,6 +331,9 @@ fn run(init: &mut Init, prog_fd: RawFd, console: Option<RawFd>, npres: u32) -> R
   let seccomp_late = pr.seccomp.as_ref().is_some_and(|s| pr.no_new_privileges && !s.notify);
   if let Some(s) = pr.seccomp.as_ref().filter(|_| !seccomp_late) {
     init.at("seccomp")?;
+    // Once the filter is loaded only what runc also does may run: a profile
+    // need not allow close_range, so every fd is close-on-exec before it.
+    cloexec_all(npres)?;
     seccomp::load(s, agent, &state, process_pid)?;
   }
   if let Some(caps) = &pr.capabilities {
@@ -371,9 +385,20 @@ fn run(init: &mut Init, prog_fd: RawFd, console: Option<RawFd>, npres: u32) -> R
   hooks::run("startContainerHooks", &p.start_container_hooks, &state)?;
   if let Some(s) = pr.seccomp.as_ref().filter(|_| seccomp_late) {
     init.at("seccomp")?;
+    cloexec_all(npres)?;
     seccomp::load(s, agent, &state, process_pid)?;
   }
   init.at("exec")?;
-  crate::sys::close_range(3 + npres, u32::MAX, crate::sys::CLOSE_RANGE_CLOEXEC).ctx("exec", "close_range")?;
+  // With a filter loaded, nothing but execve may follow (it was done
+  // before the filter); without one, catch whatever setup opened since.
+  if pr.seccomp.is_none() {
+    cloexec_all(npres)?;
+  }
   Err(exec::exec(&exe, &pr.args, &pr.env))
+}
+
+/// Marks every fd beyond 0-2 and the preserved ones close-on-exec
+/// (CVE-2024-21626): none of init's fds may reach the container process.
+fn cloexec_all(npres: u32) -> Result<()> {
+  crate::sys::close_range(3 + npres, u32::MAX, crate::sys::CLOSE_RANGE_CLOEXEC).ctx("exec", "close_range")
 }

@@ -34,6 +34,9 @@ pub struct Rootfs {
   pub readonly: bool,
   #[serde(default = "yes")]
   pub pivot_root: bool,
+  /// program.d.ts rootfs.setup: false for exec into a running container.
+  #[serde(default)]
+  pub setup: bool,
 }
 
 fn yes() -> bool {

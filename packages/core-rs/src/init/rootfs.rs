@@ -189,9 +189,27 @@ fn mount_point_of(path: &str) -> Option<String> {
 
 /// Steps 8-9 of docs/init-program.md; returns the O_PATH fd of the rootfs
 /// mount (the bind of the rootfs onto itself).
-pub fn prepare(init: &mut Init, p: &InitProgram) -> Result<Fd> {
+/// `inherited`: the mount namespace is the runtime's own (none listed):
+/// its / and the rootfs's parent mount keep their propagation, which is the
+/// host's to choose (runc changes them there too; we do not).
+pub fn prepare(init: &mut Init, p: &InitProgram, inherited: bool) -> Result<Fd> {
   let root = &p.rootfs.path;
   init.at("rootfs-propagation")?;
+  if !inherited {
+    set_root_propagation(p)?;
+  }
+  init.at("rootfs-bind")?;
+  mount(Some(root), &cstr(root), Some("bind"), (libc::MS_BIND | libc::MS_REC) as u64, None).ctx("rootfs-bind", format!("bind {root} onto itself"))?;
+  let c = cstr(root);
+  let fd = unsafe { libc::open(c.as_ptr(), libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC) };
+  if fd < 0 {
+    return Err(InitError::os("rootfs-bind", &io::Error::last_os_error(), format!("open {root}")));
+  }
+  Ok(Fd(fd))
+}
+
+fn set_root_propagation(p: &InitProgram) -> Result<()> {
+  let root = &p.rootfs.path;
   // 0 means unset: MS_SLAVE|MS_REC as runc, so nothing mounted in the
   // container propagates back to the host's (usually shared) mounts.
   let propagation = if p.rootfs.propagation == 0 { (libc::MS_SLAVE | libc::MS_REC) as u64 } else { p.rootfs.propagation };
@@ -202,14 +220,7 @@ pub fn prepare(init: &mut Init, p: &InitProgram) -> Result<Fd> {
   if let Some(mp) = mount_point_of(&real) {
     mount(None, &cstr(&mp), None, libc::MS_PRIVATE as u64, None).ctx("rootfs-propagation", format!("make {mp} private"))?;
   }
-  init.at("rootfs-bind")?;
-  mount(Some(root), &cstr(root), Some("bind"), (libc::MS_BIND | libc::MS_REC) as u64, None).ctx("rootfs-bind", format!("bind {root} onto itself"))?;
-  let c = cstr(root);
-  let fd = unsafe { libc::open(c.as_ptr(), libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC) };
-  if fd < 0 {
-    return Err(InitError::os("rootfs-bind", &io::Error::last_os_error(), format!("open {root}")));
-  }
-  Ok(Fd(fd))
+  Ok(())
 }
 
 /// The destination of a procfs or sysfs mount: its last component must be
