@@ -1,6 +1,6 @@
 // AppArmor and SELinux on a host that has neither (issue 17): what this
 // host can show, with runc as the control. The confinement itself is
-// proven in the QEMU guests (apparmor.guest.test.ts in the v2 stage,
+// proven in the QEMU guests (apparmor-guest.test.ts in the AppArmor stage,
 // selinux-guest.test.ts in the SELinux stage).
 import t from 'tap';
 import fs from 'node:fs';
