@@ -72,6 +72,19 @@ export declare function kill(pid: number, sig: number): void
  */
 export declare function mkfifo(path: string, mode: number): void
 
+/**
+ * The credentials of the process at the other end of a connected unix
+ * socket (unix(7) SO_PEERCRED, taken at connect(2)): the planner serves
+ * only its own uid.
+ */
+export declare function peerCred(socketFd: number): PeerCred
+
+export interface PeerCred {
+  pid: number
+  uid: number
+  gid: number
+}
+
 /** pidfd_open(2): a file descriptor that refers to process `pid` (O_CLOEXEC). */
 export declare function pidfdOpen(pid: number): number
 
@@ -85,12 +98,28 @@ export interface ReceivedFd {
   data: string
 }
 
+export interface ReceivedFds {
+  data: Buffer
+  /** The fds the message carried (O_CLOEXEC), in order. */
+  fds: Array<number>
+}
+
 /**
  * Receive one fd sent with SCM_RIGHTS (blocking until a message arrives,
  * or `timeoutMs`). Codes: 'EOF' at end of stream, 'ENOFD' when the message
  * carried no fd, 'ETIMEDOUT'.
  */
 export declare function recvFd(socketFd: number, timeoutMs?: number | undefined | null): ReceivedFd
+
+/**
+ * One recvmsg(2) of at most `maxBytes` without waiting (MSG_DONTWAIT), with
+ * up to `maxFds` SCM_RIGHTS fds (O_CLOEXEC). Returns null when nothing is
+ * there yet (EAGAIN); an empty `data` at end of stream. On a stream socket
+ * the kernel stops a read at the message that carried fds, so a peer that
+ * sends a short header with its fds and then the rest gets the header alone.
+ * More fds than `maxFds` (MSG_CTRUNC): all are closed and it fails.
+ */
+export declare function recvFds(socketFd: number, maxBytes: number, maxFds: number): ReceivedFds | null
 
 /**
  * Send `fd` over the unix socket `socketFd` (SCM_RIGHTS, unix(7)) with

@@ -773,7 +773,7 @@ if (
   }
 }
 
-const { bpfProgAttachCgroupDevice, bpfProgDetachCgroupDevice, bpfProgGetFdById, bpfProgLoadCgroupDevice, bpfProgQueryCgroupDevice, cgroupEventfd, close, initPath, kill, mkfifo, pidfdOpen, pidfdSendSignal, recvFd, sendFd, setChildSubreaper, socketpair, spawnInit, waitPid } = nativeBinding
+const { bpfProgAttachCgroupDevice, bpfProgDetachCgroupDevice, bpfProgGetFdById, bpfProgLoadCgroupDevice, bpfProgQueryCgroupDevice, cgroupEventfd, close, initPath, kill, mkfifo, peerCred, pidfdOpen, pidfdSendSignal, recvFd, recvFds, sendFd, setChildSubreaper, socketpair, spawnInit, waitPid } = nativeBinding
 export { bpfProgAttachCgroupDevice }
 export { bpfProgDetachCgroupDevice }
 export { bpfProgGetFdById }
@@ -784,9 +784,11 @@ export { close }
 export { initPath }
 export { kill }
 export { mkfifo }
+export { peerCred }
 export { pidfdOpen }
 export { pidfdSendSignal }
 export { recvFd }
+export { recvFds }
 export { sendFd }
 export { setChildSubreaper }
 export { socketpair }

@@ -23,11 +23,29 @@ export function iterations(dflt) {
 export const ociBin = path.join(repo, 'packages/cli/bin/oci-ts.cjs');
 
 export const haveRunc = spawnSync('runc', ['--version']).status === 0;
+/**
+ * crun (Debian's, installed by tools/setup.sh): the second reference, the
+ * fastest C runtime. crun 1.8 refuses a hybrid host whose cgroup2 mount has
+ * controllers enabled ("cgroups in hybrid mode not supported, drop all
+ * controllers from cgroupv2", even with --cgroup-manager=disabled): there it
+ * is left out, and `crunSkipped` says why.
+ */
+function crunUsable() {
+  if (spawnSync('crun', ['--version']).status !== 0) return 'crun is not installed';
+  try {
+    if (!fs.existsSync('/sys/fs/cgroup/cgroup.controllers') && fs.readFileSync('/sys/fs/cgroup/unified/cgroup.controllers', 'utf8').trim()) {
+      return 'crun refuses this hybrid cgroup host (controllers on /sys/fs/cgroup/unified)';
+    }
+  } catch { /* no unified mount: crun decides */ }
+  return undefined;
+}
+export const crunSkipped = crunUsable();
+export const haveCrun = !crunSkipped;
 
 /**
  * Runtime name → (argv → [file, args]). oci-ts is run as clients run it: the
  * package's bin executed directly (its shebang finds node in PATH); each
- * `--bin NAME=PATH` adds another build; runc last, when installed.
+ * `--bin NAME=PATH` adds another build; runc and crun last, when installed.
  */
 export function runtimes() {
   const rts = { 'oci-ts': (a) => [ociBin, a] };
@@ -37,6 +55,7 @@ export function runtimes() {
     rts[name] = (a) => [path.resolve(file), a];
   }
   if (haveRunc) rts.runc = (a) => ['runc', a];
+  if (haveCrun) rts.crun = (a) => ['crun', a];
   return rts;
 }
 

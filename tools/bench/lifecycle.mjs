@@ -17,7 +17,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { asJson, childCpuMs, env, iterations, ociBin, repo, runtimes } from './common.mjs';
+import { asJson, childCpuMs, crunSkipped, env, iterations, ociBin, repo, runtimes } from './common.mjs';
 
 const N = iterations(10);
 
@@ -179,6 +179,7 @@ export function table(r) {
   const line = (x) => '| ' + x.map((c, i) => c.padEnd(w[i])).join(' | ') + ' |';
   const out = [line(rows[0]), '|' + w.map((n) => '-'.repeat(n + 2)).join('|') + '|', ...rows.slice(1).map(line)];
   out.push('', `node -e 0: ${r.startup.nodeBare.toFixed(1)} ms; first line of oci-ts code at ${r.startup.firstLine.toFixed(1)} ms after process start; oci-ts --version: ${r.startup.ociVersion.toFixed(1)} ms (medians); load average ${r.loadavg.map((x) => x.toFixed(2)).join(' ')}`);
+  if (crunSkipped) out.push(`crun: not measured: ${crunSkipped}`);
   return out.join('\n');
 }
 

@@ -13,6 +13,7 @@ import { build } from 'esbuild';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 
 const pkgDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8'));
@@ -143,9 +144,18 @@ try {
     external: [...external, '@oci/seccomp', '@oci/seccomp/*'],
     plugins: [depFiles('./deps')],
   });
-  for (const f of ['deps/core.cjs', 'deps/cgroups.cjs', 'deps/cgroups-systemd.cjs', 'oci-ts.cjs', 'cold.cjs']) rewriteCjs(path.join(out, f));
+  // The planner the native front end starts (src/planner/serve.ts): the hot
+  // and cold command tables in one CommonJS file.
+  await build({
+    ...cjs,
+    entryPoints: { planner: path.join(pkgDir, 'src/planner/entry.ts') },
+    outdir: out,
+    external,
+    plugins: [depFiles('./deps')],
+  });
+  for (const f of ['deps/core.cjs', 'deps/cgroups.cjs', 'deps/cgroups-systemd.cjs', 'oci-ts.cjs', 'cold.cjs', 'planner.cjs']) rewriteCjs(path.join(out, f));
 } catch (e) {
-  for (const f of ['deps', 'oci-ts.cjs', 'cold.cjs']) fs.rmSync(path.join(out, f), { recursive: true, force: true });
+  for (const f of ['deps', 'oci-ts.cjs', 'cold.cjs', 'planner.cjs']) fs.rmSync(path.join(out, f), { recursive: true, force: true });
   console.warn(`bundle.mjs: WARNING: no CommonJS fast entry (bin/oci-ts.cjs falls back to the ES module entry): ${e.message}`);
 }
 
@@ -153,3 +163,19 @@ const old = `${final}.old-${process.pid}`;
 if (fs.existsSync(final)) fs.renameSync(final, old);
 fs.renameSync(out, final);
 fs.rmSync(old, { recursive: true, force: true });
+
+// The native front end (packages/core-rs/src/bin/oci-ts.rs), when @oci/core
+// was built with it, goes next to bin/oci-ts.cjs as bin/oci-ts: it finds
+// oci-ts.cjs and dist/bundle/planner.cjs relative to itself. Copied to a
+// temporary name and renamed, so a caller never executes half a file.
+try {
+  const frontEnd = path.join(path.dirname(createRequire(import.meta.url).resolve('@oci/core')), 'oci-ts');
+  const dest = path.join(pkgDir, 'bin/oci-ts');
+  if (fs.existsSync(frontEnd)) {
+    fs.copyFileSync(frontEnd, `${dest}.tmp-${process.pid}`);
+    fs.chmodSync(`${dest}.tmp-${process.pid}`, 0o755);
+    fs.renameSync(`${dest}.tmp-${process.pid}`, dest);
+  }
+} catch (e) {
+  console.warn(`bundle.mjs: no native front end (bin/oci-ts.cjs still works): ${e.message}`);
+}

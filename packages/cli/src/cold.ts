@@ -23,5 +23,6 @@ export const COMMANDS: Record<string, () => Promise<CommandHandler>> = {
   spec: async () => (await import('./commands/spec.ts')).specCommand,
   version: async () => (await import('./commands/version.ts')).versionCommand,
   attach: async () => (await import('./commands/attach.ts')).attachCommand,
+  planner: async () => (await import('./commands/planner.ts')).plannerCommand,
   'attach-holder': async () => (await import('./commands/attach.ts')).attachHolderCommand,
 };

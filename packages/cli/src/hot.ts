@@ -24,7 +24,7 @@ import { startCommand } from './commands/start.ts';
 import { stateCommand } from './commands/state.ts';
 import { versionCommand } from './commands/version.ts';
 
-const HOT: Record<string, CommandHandler> = {
+export const HOT: Record<string, CommandHandler> = {
   state: stateCommand,
   start: startCommand,
   kill: killCommand,

@@ -119,6 +119,7 @@ export async function parser(args: string[]) {
       .option('interval', { type: 'string', default: '5s', describe: 'set the stats collection interval' })
       .option('stats', { type: 'boolean', default: false, describe: "display the container's stats then exit" }))
     .command('features', 'show the enabled features')
+    .command('planner <action>', 'show (status) or end (stop) the warm planner of this --root', (y) => y.positional('action', { type: 'string', choices: ['status', 'stop'] }))
     .command('attach <id>', 'attach to the console of a container started with run -d and a terminal (detach: ctrl-p ctrl-q)', (y) => y.positional('id', { type: 'string' }))
     .version(false)
     .option('version', { alias: 'v', type: 'boolean', describe: 'print the version' })

@@ -7,6 +7,14 @@ import { fileURLToPath } from 'node:url';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const bin = path.join(repoRoot, 'packages/cli/bin/oci-ts.cjs');
+/** The native front end (packages/core-rs/src/bin/oci-ts.rs), when built. */
+export const frontEnd = path.join(repoRoot, 'packages/cli/bin/oci-ts');
+/**
+ * OCI_TS_TEST_FRONTEND=1 runs every `ociTs()` call through the native front
+ * end (warm planner on, unless OCI_TS_PLANNER=0): the suite then checks both
+ * transports with the same assertions.
+ */
+export const viaFrontEnd = process.env.OCI_TS_TEST_FRONTEND === '1' && fs.existsSync(frontEnd);
 
 export interface Result { status: number | null; stdout: string; stderr: string; signal: NodeJS.Signals | null }
 
@@ -20,7 +28,8 @@ export function ociTs(args: string[], opts: SpawnSyncOptions = {}): Result {
   const outFd = fs.openSync(path.join(tmp, 'out'), 'w+');
   const errFd = fs.openSync(path.join(tmp, 'err'), 'w+');
   try {
-    const r = spawnSync(process.execPath, [bin, ...args], { timeout: 60_000, ...opts, stdio: ['ignore', outFd, errFd] });
+    const [file, argv] = viaFrontEnd ? [frontEnd, args] : [process.execPath, [bin, ...args]];
+    const r = spawnSync(file, argv, { timeout: 60_000, ...opts, stdio: ['ignore', outFd, errFd] });
     return { status: r.status, stdout: fs.readFileSync(path.join(tmp, 'out'), 'utf8'), stderr: fs.readFileSync(path.join(tmp, 'err'), 'utf8'), signal: r.signal };
   } finally {
     fs.closeSync(outFd);

@@ -2,6 +2,7 @@
 
 use crate::jserr;
 use crate::sys::{self, Received};
+use napi::bindgen_prelude::Buffer;
 use napi::Env;
 use napi_derive::napi;
 
@@ -68,4 +69,83 @@ pub fn mkfifo(env: Env, path: String, mode: u32) -> napi::Result<()> {
     return Err(e);
   }
   Ok(())
+}
+
+#[napi(object)]
+pub struct PeerCred {
+  pub pid: i32,
+  pub uid: u32,
+  pub gid: u32,
+}
+
+/// The credentials of the process at the other end of a connected unix
+/// socket (unix(7) SO_PEERCRED, taken at connect(2)): the planner serves
+/// only its own uid.
+#[napi]
+pub fn peer_cred(env: Env, socket_fd: i32) -> napi::Result<PeerCred> {
+  let mut cred: libc::ucred = unsafe { std::mem::zeroed() };
+  let mut len = std::mem::size_of::<libc::ucred>() as libc::socklen_t;
+  if unsafe { libc::getsockopt(socket_fd, libc::SOL_SOCKET, libc::SO_PEERCRED, &mut cred as *mut _ as *mut _, &mut len) } < 0 {
+    return Err(jserr::last(&env, "getsockopt(SO_PEERCRED)"));
+  }
+  Ok(PeerCred { pid: cred.pid, uid: cred.uid, gid: cred.gid })
+}
+
+#[napi(object)]
+pub struct ReceivedFds {
+  pub data: Buffer,
+  /// The fds the message carried (O_CLOEXEC), in order.
+  pub fds: Vec<i32>,
+}
+
+/// One recvmsg(2) of at most `maxBytes` without waiting (MSG_DONTWAIT), with
+/// up to `maxFds` SCM_RIGHTS fds (O_CLOEXEC). Returns null when nothing is
+/// there yet (EAGAIN); an empty `data` at end of stream. On a stream socket
+/// the kernel stops a read at the message that carried fds, so a peer that
+/// sends a short header with its fds and then the rest gets the header alone.
+/// More fds than `maxFds` (MSG_CTRUNC): all are closed and it fails.
+#[napi]
+pub fn recv_fds(env: Env, socket_fd: i32, max_bytes: u32, max_fds: u32) -> napi::Result<Option<ReceivedFds>> {
+  let mut buf = vec![0u8; max_bytes.max(1) as usize];
+  let mut iov = libc::iovec { iov_base: buf.as_mut_ptr() as *mut _, iov_len: buf.len() };
+  let space = unsafe { libc::CMSG_SPACE(max_fds.max(1) * std::mem::size_of::<i32>() as u32) } as usize;
+  let mut cbuf = vec![0u8; space];
+  let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+  msg.msg_iov = &mut iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = cbuf.as_mut_ptr() as *mut _;
+  msg.msg_controllen = space;
+  let n = loop {
+    let n = unsafe { libc::recvmsg(socket_fd, &mut msg, libc::MSG_CMSG_CLOEXEC | libc::MSG_DONTWAIT) };
+    if n >= 0 {
+      break n as usize;
+    }
+    match crate::sys::last_errno() {
+      libc::EINTR => continue,
+      libc::EAGAIN => return Ok(None),
+      _ => return Err(jserr::last(&env, "recvmsg")),
+    }
+  };
+  let mut fds = Vec::new();
+  unsafe {
+    let mut cmsg = libc::CMSG_FIRSTHDR(&msg);
+    while !cmsg.is_null() {
+      if (*cmsg).cmsg_level == libc::SOL_SOCKET && (*cmsg).cmsg_type == libc::SCM_RIGHTS {
+        let count = ((*cmsg).cmsg_len - libc::CMSG_LEN(0) as usize) / std::mem::size_of::<i32>();
+        let data = libc::CMSG_DATA(cmsg) as *const i32;
+        for i in 0..count {
+          fds.push(std::ptr::read_unaligned(data.add(i)));
+        }
+      }
+      cmsg = libc::CMSG_NXTHDR(&msg, cmsg);
+    }
+  }
+  if msg.msg_flags & libc::MSG_CTRUNC != 0 {
+    for fd in fds {
+      unsafe { libc::close(fd) };
+    }
+    return Err(jserr::error(&env, "EMSGSIZE", Some(libc::EMSGSIZE), "recvmsg: more file descriptors than expected"));
+  }
+  buf.truncate(n);
+  Ok(Some(ReceivedFds { data: buf.into(), fds }))
 }
