@@ -177,7 +177,9 @@ if (why) {
       fs.closeSync(fd);
       running.push([which, id]);
       t.equal(r.status, 0, `${which}: create succeeds: ${fs.readFileSync(log, 'utf8')}`);
-      for (let i = 0; i < 100 && !fs.readFileSync(log, 'utf8').includes('\n1000\n'); i++) await new Promise((res) => setTimeout(res, 50));
+      // Wait for the last line the script prints (not just `id -u`'s): under
+      // load the `ls` line can come seconds later.
+      for (let i = 0; i < 600 && !fs.readFileSync(log, 'utf8').includes('cannot-list'); i++) await new Promise((res) => setTimeout(res, 50));
       t.match(fs.readFileSync(log, 'utf8'), /^\/tmp\/secret\n1000\n(ls: .*\n)?cannot-list$/m, `${which}: the process runs as 1000 in the root-only cwd`);
       const ex = rt(which, ['exec', '--user', '1000:1000', '--cwd', '/tmp/secret', id, 'sh', '-c', 'pwd; id -u']);
       t.equal(ex.status, 0, `${which}: exec --user --cwd succeeds: ${ex.stderr}`);
