@@ -239,4 +239,22 @@ if (why) {
     t.equal(fs.readFileSync(out, 'utf8'), 'written\n1000\n');
     t.equal(fs.statSync(out).uid, 0, 'oci-ts: the host file passed as stdout is still root\'s');
   });
+
+  t.test('--no-pivot: a nested user namespace cannot mount a fresh procfs past the masked paths (bug 14)', async (t) => {
+    if (spawnSync('unshare', ['-U', 'true'], { stdio: 'ignore' }).status !== 0) return t.skip('this host refuses user namespaces');
+    for (const which of runtimes) {
+      const b = bundle((c) => {
+        // CAP_SETFCAP: mapping uid 0 in the nested namespace needs it (user_namespaces(7), Linux 5.12).
+        for (const k of ['bounding', 'effective', 'permitted']) c.process.capabilities[k] = [...c.process.capabilities[k], 'CAP_SETFCAP'];
+        c.process.args = ['sh', '-c', 'cat /proc/keys | wc -c; unshare -mrpf mount -t proc none /proc 2>/dev/null && echo proc-mounted || echo proc-refused; unshare -mrnf mount -t sysfs none /sys 2>/dev/null && echo sysfs-mounted || echo sysfs-refused'];
+      });
+      const r = rt(which, ['run', '--no-pivot', '-b', b, uniqueId('np')]);
+      t.equal(r.status, 0, `${which}: ${r.stderr}`);
+      const [keys, proc, sysfs] = r.stdout.trim().split('\n');
+      t.equal(keys, '0', `${which}: /proc/keys is masked`);
+      t.equal(proc, 'proc-refused', `${which}: the kernel refuses a new procfs`);
+      t.equal(sysfs, 'sysfs-refused', `${which}: and a new sysfs`);
+    }
+    t.ok(fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => / \/proc .* - proc /.test(l)), "the host's /proc is untouched");
+  });
 }

@@ -378,9 +378,67 @@ pub fn pivot(root: &str) -> Result<()> {
   Ok(())
 }
 
+/// A mountinfo field with its octal escapes (`\040` for a space...) undone
+/// (proc_pid_mountinfo(5)).
+fn unescape_mountinfo(field: &str) -> String {
+  let b = field.as_bytes();
+  let mut out = Vec::with_capacity(b.len());
+  let mut i = 0;
+  while i < b.len() {
+    if b[i] == b'\\' && i + 3 < b.len() && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c)) {
+      out.push((b[i + 1] - b'0') * 64 + (b[i + 2] - b'0') * 8 + (b[i + 3] - b'0'));
+      i += 4;
+    } else {
+      out.push(b[i]);
+      i += 1;
+    }
+  }
+  String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The host's full procfs and sysfs mounts (root "/" of their filesystem)
+/// outside the rootfs `real`, from our mount namespace's mountinfo.
+fn host_kernel_fs_mounts(real: &str) -> Vec<String> {
+  let Ok(info) = std::fs::read_to_string("/proc/self/mountinfo") else { return Vec::new() };
+  let inside = |mp: &str| mp == real || mp.starts_with(&format!("{}/", real.trim_end_matches('/')));
+  info
+    .lines()
+    .filter_map(|line| {
+      let (pre, post) = line.split_once(" - ")?;
+      let f: Vec<&str> = pre.split(' ').collect();
+      let fstype = post.split(' ').next()?;
+      let mp = unescape_mountinfo(f.get(4)?);
+      (f.get(3) == Some(&"/") && (fstype == "proc" || fstype == "sysfs") && !inside(&mp)).then_some(mp)
+    })
+    .collect()
+}
+
 /// --no-pivot: move the rootfs onto "/" and chroot (runc's msMoveRoot,
-/// without pivot_root, e.g. on a ramfs root).
+/// without pivot_root, e.g. on a ramfs root). Unlike pivot_root, chroot
+/// leaves the host's mounts in the container's mount namespace, and the
+/// kernel lets a nested user namespace mount a fresh procfs or sysfs when
+/// any fully visible one is in the namespace (mount_too_revealing in
+/// fs/namespace.c), which would bypass maskedPaths and readonlyPaths. As
+/// runc, every host procfs and sysfs outside the rootfs is detached first
+/// (made a slave so the unmount does not reach the host), or covered with a
+/// tmpfs where it cannot be unmounted.
 pub fn move_root(root: &str) -> Result<()> {
+  let real = std::fs::canonicalize(root).map(|p| p.to_string_lossy().into_owned()).unwrap_or_else(|_| root.to_string());
+  for mp in host_kernel_fs_mounts(&real) {
+    let target = cstr(&mp);
+    match mount(None, &target, None, (libc::MS_SLAVE | libc::MS_REC) as u64, None) {
+      // A parent was detached already, taking this one with it.
+      Err(e) if e.raw_os_error() == Some(libc::ENOENT) => continue,
+      r => r.ctx("pivot-root", format!("make {mp} a slave"))?,
+    }
+    if unsafe { libc::umount2(target.as_ptr(), libc::MNT_DETACH) } < 0 {
+      let e = io::Error::last_os_error();
+      if !matches!(e.raw_os_error(), Some(libc::EINVAL) | Some(libc::EPERM)) {
+        return Err(InitError::os("pivot-root", &e, format!("unmount {mp}")));
+      }
+      mount(Some("tmpfs"), &target, Some("tmpfs"), 0, None).ctx("pivot-root", format!("cover {mp} with a tmpfs"))?;
+    }
+  }
   let c = cstr(root);
   if unsafe { libc::chdir(c.as_ptr()) } < 0 {
     return Err(InitError::os("pivot-root", &io::Error::last_os_error(), format!("chdir {root}")));
@@ -420,4 +478,16 @@ pub fn mask_path(path: &str, tmpfs_data: Option<&str>) -> Result<()> {
 
 pub fn readonly_root() -> Result<()> {
   bind_remount(&cstr("/"), (libc::MS_RDONLY | libc::MS_REC) as u64).ctx("rootfs-readonly", "remount / read-only")
+}
+
+#[cfg(test)]
+mod tests {
+  use super::unescape_mountinfo;
+
+  #[test]
+  fn mountinfo_escapes() {
+    assert_eq!(unescape_mountinfo("/a\\040b\\011c\\134d"), "/a b\tc\\d");
+    assert_eq!(unescape_mountinfo("/x\\04"), "/x\\04");
+    assert_eq!(unescape_mountinfo("/plain"), "/plain");
+  }
 }
