@@ -133,10 +133,11 @@ t.test('another uid cannot connect', { skip }, async (t) => {
   fe(e, ['list']);
   const s = await waitPlanner(e);
   const script = `const c=require('net').connect(${JSON.stringify(s.socket)});c.on('connect',()=>{console.log('connected');process.exit(0)});c.on('error',(e)=>{console.log(e.code);process.exit(0)})`;
-  const r = spawnSync(process.execPath, ['-e', script], { uid: 65534, gid: 65534, encoding: 'utf8', env: e.env });
+  // cwd /: the checkout may be closed to that uid.
+  const r = spawnSync(process.execPath, ['-e', script], { uid: 65534, gid: 65534, encoding: 'utf8', env: e.env, cwd: '/' });
   t.equal(r.stdout.trim(), 'EACCES');
   // The front end as that uid does not reach it either (cold path; its own error for the root dir).
-  const as = spawnSync(frontEnd, ['--root', e.root, 'state', 'x'], { uid: 65534, gid: 65534, encoding: 'utf8', env: e.env });
+  const as = spawnSync(frontEnd, ['--root', e.root, 'state', 'x'], { uid: 65534, gid: 65534, encoding: 'utf8', env: e.env, cwd: '/' });
   t.not(as.status, 0);
   t.equal(status(e).calls, 0, 'nothing served to another uid');
 });
