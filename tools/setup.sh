@@ -6,7 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(busybox-static runc crun python3-seccomp hyperfine jq tmux iproute2 procps qemu-system-x86 xz-utils apparmor)
+# man-db and zsh: the CLI tests render the generated man pages and check the zsh completion script.
+APT_PACKAGES=(busybox-static runc crun python3-seccomp hyperfine jq tmux iproute2 procps qemu-system-x86 xz-utils man-db zsh apparmor)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

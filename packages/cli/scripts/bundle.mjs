@@ -10,12 +10,21 @@
 // - deps/cgroups.cjs: @oci/cgroups in one CommonJS file for both (its dist is
 //   ~50 small ES modules); deps/core.cjs: @oci/core's loader as CommonJS.
 import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 
 const pkgDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+function gitCommit() {
+  try {
+    return execFileSync('git', ['-C', pkgDir, 'describe', '--always', '--dirty', '--abbrev=12'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return '';
+  }
+}
 const pkg = JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8'));
 const final = path.join(pkgDir, 'dist/bundle');
 // Built next to the old bundle and swapped in with two renames, so a CLI
@@ -26,7 +35,13 @@ const common = {
   bundle: true,
   platform: 'node',
   target: 'node20',
-  define: { OCI_TS_VERSION: JSON.stringify(pkg.version) },
+  define: {
+    OCI_TS_VERSION: JSON.stringify(pkg.version),
+    // version.ts: runc's "commit:" line (the build's git commit, when built from a clone) and the spec/seccomp versions.
+    OCI_TS_COMMIT: JSON.stringify(gitCommit()),
+    OCI_SPEC_VERSION: JSON.stringify((await import('@oci/spec')).OCI_VERSION),
+    OCI_SECCOMP_VERSION: JSON.stringify(JSON.parse(fs.readFileSync(createRequire(import.meta.url).resolve('@oci/seccomp/package.json'), 'utf8')).version),
+  },
   logLevel: 'warning',
   legalComments: 'none',
 };

@@ -1,7 +1,7 @@
 /**
  * Runs one parsed command: opens the logger (`--log`, `--log-format`,
  * `--debug`), calls the handler and turns a thrown error into runc's log line
- * and exit code 1. Shared by the full entry (main.ts, every command, yargs)
+ * and exit code (1, or the error's `exitCode`). Shared by the full entry (main.ts, every command, yargs)
  * and the fast CommonJS entry (hot.ts), so both print errors the same way.
  */
 import fs from 'node:fs';
@@ -39,8 +39,9 @@ export async function dispatch(
   const ctx: CommandContext = { argv, env, cwd: opts.cwd ?? process.cwd(), stdio, logger };
   try {
     if (!load) {
-      fs.writeSync(stdio.stderr, `oci-ts: ${name ? `unknown command "${name}"` : 'a command is required'} (see oci-ts --help)\n`);
-      return 1;
+      // runc (urfave/cli): an unknown command is a missing help topic, exit 3.
+      logger.error(name ? `No help topic for '${name}'\n` : 'a command is required');
+      return name ? 3 : 1;
     }
     logger.debug(`command ${name}`, { args });
     return await (await load(name))(ctx);
@@ -49,7 +50,9 @@ export async function dispatch(
     const msg = causeChain(e).join(': ');
     logger.error(msg);
     if (logger.toFile) fs.writeSync(stdio.stderr, `${msg}\n`);
-    return 1;
+    // An error may carry runc's exit code for its command (exec's failures: 255).
+    const code = (e as { exitCode?: unknown } | null)?.exitCode;
+    return typeof code === 'number' ? code : 1;
   } finally {
     logger.close();
   }

@@ -3,7 +3,7 @@
  * container id: `exec ID sh -c 'x'` passes `-c` to sh. yargs would take `-c`
  * as its own flag, so a `--` is inserted after the id before yargs sees it.
  */
-const GLOBAL_VALUE = new Set(['--root', '--log', '--log-format']);
+const GLOBAL_VALUE = new Set(['--root', '--log', '--log-format', '--criu', '--rootless']);
 const EXEC_VALUE = new Set(['--process', '-p', '--console-socket', '--pid-file', '--cwd', '--env', '-e', '--user', '-u',
   '--additional-gids', '-g', '--cap', '-c', '--apparmor', '--process-label', '--preserve-fds', '--cgroup']);
 

@@ -31,6 +31,8 @@ function kernelAtLeast(major: number, minor: number): boolean {
 export interface FeaturesDeps {
   seccomp?: { ACTIONS: readonly string[]; ARCHES: readonly { name: string }[] };
   version: string;
+  /** The runtime-spec version implemented (version.ts' specVersion: @oci/spec's OCI_VERSION). */
+  specVersion: string;
 }
 
 export function features(deps: FeaturesDeps): Record<string, unknown> {
@@ -48,7 +50,7 @@ export function features(deps: FeaturesDeps): Record<string, unknown> {
     : { enabled: false };
   return {
     ociVersionMin: '1.0.0',
-    ociVersionMax: '1.2.1',
+    ociVersionMax: deps.specVersion,
     hooks: ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'],
     mountOptions: supportedMountOptions(),
     linux: {

@@ -31,8 +31,8 @@ const SPECS: Record<string, CommandSpec> = {
   create: CREATE,
   run: {
     ...CREATE,
-    bool: { ...CREATE.bool, detach: 'detach', d: 'detach', keep: 'keep' },
-    defaults: { ...CREATE.defaults, detach: false, keep: false },
+    bool: { ...CREATE.bool, detach: 'detach', d: 'detach', keep: 'keep', 'no-subreaper': 'no-subreaper' },
+    defaults: { ...CREATE.defaults, detach: false, keep: false, 'no-subreaper': false },
   },
   spec: { bool: { rootless: 'rootless' }, value: { bundle: 'bundle', b: 'bundle' }, defaults: { bundle: '', rootless: false }, rest: 'none', id: false },
   version: { bool: {}, value: {}, defaults: {}, rest: 'none', id: false },

@@ -9,9 +9,10 @@ import { OciError } from './errors.ts';
 import { cgroupPids } from './lifecycle/cgroup.ts';
 import type { StateStore } from './state.ts';
 
+/** The container's pids; none once it stopped (runc lists an empty cgroup: the header alone, or JSON null). */
 export function containerPids(store: StateStore, id: string): number[] {
   const s = store.read(id);
-  if (statusOf(store, s) === 'stopped') throw new OciError('ENOTRUNNING', 'container not running');
+  if (statusOf(store, s) === 'stopped') return [];
   const pids = cgroupPids(s.cgroupPaths ?? {});
   return pids.length ? pids : [s.pid];
 }

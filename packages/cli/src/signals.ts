@@ -1,7 +1,8 @@
 /**
  * Signal names and numbers (x86_64/arm64 Linux, signal(7)). `kill` accepts
  * "9", "KILL", "SIGKILL", "sigkill", and the real-time forms RTMIN+n/RTMAX-n
- * as runc does (runc/signalmap.go).
+ * as runc does (runc/signalmap.go). "0" is valid, as for kill(2): it checks
+ * that the process exists (runc parses numbers with strconv, then sends).
  */
 import { OciError } from './errors.ts';
 
@@ -31,7 +32,7 @@ export function parseSignal(input: string | number): number {
 }
 
 function checkRange(n: number, text: string): number {
-  if (!Number.isInteger(n) || n < 1 || n > SIGRTMAX) throw new OciError('EINVALIDSIGNAL', `unknown signal "${text}"`);
+  if (!Number.isInteger(n) || n < 0 || n > SIGRTMAX) throw new OciError('EINVALIDSIGNAL', `unknown signal "${text}"`);
   return n;
 }
 

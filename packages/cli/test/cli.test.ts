@@ -132,10 +132,10 @@ t.test('spec writes the default config with tabs and refuses to overwrite it', (
 t.test('version and usage errors', (t) => {
   const v = ociTs(['--version']);
   t.equal(v.status, 0);
-  t.match(v.stdout, /^oci-ts version \d+\.\d+\.\d+\nspec: /);
+  t.match(v.stdout, /^oci-ts version \d+\.\d+\.\d+\ncommit: \S+\nspec: \d+\.\d+\.\d+\n/);
   t.equal(ociTs(['version']).stdout, v.stdout);
   const u = ociTs(['frobnicate']);
-  t.equal(u.status, 1);
+  t.equal(u.status, 3, 'an unknown command exits 3 (runc)');
   t.equal(u.stdout, '');
   const h = ociTs(['--help']);
   t.equal(h.status, 0);

@@ -78,7 +78,8 @@ if (why) {
     const b = makeBundle(path.join(dir, `b${++n}`), (c) => { c.linux.seccomp = notifyMkdir(sock); c.linux.resources = { ...c.linux.resources, pids: { limit: 10 } }; });
     const r = ociTs(['--root', root, 'create', '-b', b, id]);
     t.not(r.status, 0);
-    t.match(r.stderr, new RegExp(`connect to listenerPath ${sock.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: No such file or directory`));
+    // runc's words (callers match them): "failed to connect with seccomp agent".
+    t.match(r.stderr, new RegExp(`failed to connect with seccomp agent specified in the seccomp profile: dial unix ${sock.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: No such file or directory`));
     t.notOk(fs.existsSync(path.join(root, id)), 'no state left');
     t.same(cgroupLeftovers(id), [], 'no cgroup left');
     const long = makeBundle(path.join(dir, `b${++n}`), (c) => { c.linux.seccomp = notifyMkdir(`/tmp/${'x'.repeat(120)}.sock`); });

@@ -57,6 +57,7 @@ t.test('signals: numeric, named, with or without SIG, real-time', (t) => {
   t.equal(parseSignal('sigterm'), 15);
   t.equal(parseSignal('SIGRTMIN+3'), 37);
   t.equal(parseSignal('RTMAX-1'), 63);
-  for (const bad of ['0', '65', 'SIGNOPE', '', '-1']) t.throws(() => parseSignal(bad), { code: 'EINVALIDSIGNAL' }, JSON.stringify(bad));
+  t.equal(parseSignal('0'), 0, 'signal 0 checks the process exists, as kill(2)');
+  for (const bad of ['65', 'SIGNOPE', '', '-1']) t.throws(() => parseSignal(bad), { code: 'EINVALIDSIGNAL' }, JSON.stringify(bad));
   t.end();
 });

@@ -260,11 +260,14 @@ function checkLinux(config: Spec, ns: Namespaces, opts: CheckOptions, add: Add):
     // major/minor are REQUIRED for c, b and u (mknod(2) needs them) and meaningless for p.
     if (d.type !== 'p' && (d.major === undefined || d.minor === undefined)) add(ptr, 'DEVICE_NUMBERS_REQUIRED', `linux.devices[${i}] of type "${d.type}" needs major and minor numbers`);
   });
-  // Device cgroup rules (runc specconv: type a|b|c, access non-empty, subset of "rwm").
+  // Device cgroup rules (runc specconv: type a|b|c). runc reads access letter
+  // by letter and ignores any other than r, w, m (libcontainer/devices
+  // Permissions.toSet), so "rwa" is "rw" there: accepted the same here; an
+  // access with none of the three still grants or denies nothing and is refused.
   l.resources?.devices?.forEach((d, i) => {
     const ptr = `/linux/resources/devices/${i}`;
     if (d.type !== undefined && !['a', 'b', 'c'].includes(d.type)) add(`${ptr}/type`, 'DEVICE_CGROUP_TYPE', `linux.resources.devices[${i}].type must be "a", "b" or "c", found ${describe(d.type)}`, d.type);
-    if (d.access !== undefined && !/^[rwm]{1,3}$/.test(d.access)) add(`${ptr}/access`, 'DEVICE_CGROUP_ACCESS', `linux.resources.devices[${i}].access must be a combination of "r", "w" and "m", found ${describe(d.access)}`, d.access);
+    if (d.access !== undefined && d.access !== '' && !(/^[a-z]+$/.test(d.access) && /[rwm]/.test(d.access))) add(`${ptr}/access`, 'DEVICE_CGROUP_ACCESS', `linux.resources.devices[${i}].access must be a combination of "r", "w" and "m", found ${describe(d.access)}`, d.access);
   });
   // Memory: memory+swap below memory is refused by the v1 kernel interface (runc fs/memory.go).
   const mem = l.resources?.memory;
@@ -307,7 +310,7 @@ function checkLinux(config: Spec, ns: Namespaces, opts: CheckOptions, add: Add):
       const ptr = `/linux/seccomp/syscalls/${i}`;
       if (s.errnoRet !== undefined && s.action !== 'SCMP_ACT_ERRNO' && s.action !== 'SCMP_ACT_TRACE') add(`${ptr}/errnoRet`, 'SECCOMP_ERRNORET_ACTION', `linux.seccomp.syscalls[${i}].errnoRet is only valid with action SCMP_ACT_ERRNO or SCMP_ACT_TRACE, found ${s.action}`, s.errnoRet);
       // The runtime writes to the container's stdio after loading the filter (runc refuses this too).
-      if (s.action === 'SCMP_ACT_NOTIFY' && s.names.includes('write')) add(`${ptr}/names`, 'SECCOMP_NOTIFY_WRITE', `linux.seccomp.syscalls[${i}]: SCMP_ACT_NOTIFY cannot be used for "write"`, s.names);
+      if (s.action === 'SCMP_ACT_NOTIFY' && s.names.includes('write')) add(`${ptr}/names`, 'SECCOMP_NOTIFY_WRITE', `linux.seccomp.syscalls[${i}]: SCMP_ACT_NOTIFY cannot be used for the write syscall`, s.names);
       s.names.forEach((n, j) => { if (n === '') add(`${ptr}/names/${j}`, 'SECCOMP_SYSCALL_NAME', `linux.seccomp.syscalls[${i}].names[${j}] must be a syscall name, found an empty string`, n); });
       // seccomp_data.args has 6 entries (seccomp(2)).
       s.args?.forEach((a, j) => { if (a.index > 5) add(`${ptr}/args/${j}/index`, 'SECCOMP_ARG_INDEX', `linux.seccomp.syscalls[${i}].args[${j}].index must be between 0 and 5 (a syscall has 6 arguments), found ${a.index}`, a.index); });

@@ -25,7 +25,8 @@ export function normalizeRule(d: LinuxDeviceCgroup, index = 0): DeviceRule {
     throw new CgroupError('EINVALID', `cgroups: devices[${index}].type: ${JSON.stringify(d.type)} is not a, b or c`, { resource: 'devices', value: String(d.type) });
   }
   const access = d.access === undefined || d.access === '' ? 'rwm' : d.access;
-  if (!/^[rwm]+$/.test(access)) {
+  // Letters other than r, w, m are ignored as runc ignores them ("rwa" is "rw"); a rule with none of them is refused.
+  if (!/^[a-z]+$/.test(access) || !/[rwm]/.test(access)) {
     throw new CgroupError('EINVALID', `cgroups: devices[${index}].access: ${JSON.stringify(d.access)} is not a subset of "rwm"`, { resource: 'devices', value: String(d.access) });
   }
   const num = (big: Int64 | null | undefined, what: string) => {

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { proxyPty } from '../console-proxy.ts';
 import { exec, writePidFile } from '../exec.ts';
-import { OciError } from '../errors.ts';
+import { causeChain, OciError } from '../errors.ts';
 import { containerId, store, type CommandContext } from './context.ts';
 
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
@@ -28,7 +28,14 @@ function readProcess(ctx: CommandContext, file: string) {
   }
 }
 
-export async function execCommand(ctx: CommandContext): Promise<number> {
+/** runc exec reports every failure to start the process as `exec failed: ...` and exits 255 (runc exec.go). */
+function execFailed(e: unknown): OciError {
+  const inner = e as { code?: unknown; errno?: number; step?: string };
+  const code = typeof inner?.code === 'string' ? inner.code : 'EEXEC';
+  return Object.assign(new OciError(code, `exec failed: ${causeChain(e).join(': ')}`, { errno: inner?.errno, step: inner?.step }), { exitCode: 255 });
+}
+
+async function startProcess(ctx: CommandContext) {
   const a = ctx.argv;
   const id = containerId(ctx);
   const detach = !!a.detach;
@@ -37,7 +44,7 @@ export async function execCommand(ctx: CommandContext): Promise<number> {
   if (process_) {
     // The Process schema (config.md "Process") from @oci/spec: a minimal config around it, only /process problems count.
     const spec = await import('@oci/spec');
-    const r = spec.validateConfig({ ociVersion: '1.2.0', root: { path: 'rootfs' }, process: process_ });
+    const r = spec.validateConfig({ ociVersion: spec.OCI_VERSION, root: { path: 'rootfs' }, process: process_ });
     const bad = r.problems.filter((e) => e.pointer.startsWith('/process'));
     if (bad.length) throw new OciError('EPROCESS', `invalid --process: ${bad.map((e) => `${e.pointer}: ${e.message}`).join('; ')}`);
   }
@@ -66,7 +73,17 @@ export async function execCommand(ctx: CommandContext): Promise<number> {
     terminalSize: process.stdout.isTTY && ctx.stdio.stdout === 1 ? { rows: process.stdout.rows, columns: process.stdout.columns } : undefined,
   });
   if (a['pid-file']) writePidFile(path.resolve(ctx.cwd, String(a['pid-file'])), started.pid);
-  if (detach) return 0;
+  return started;
+}
+
+export async function execCommand(ctx: CommandContext): Promise<number> {
+  let started: Awaited<ReturnType<typeof startProcess>>;
+  try {
+    started = await startProcess(ctx);
+  } catch (e) {
+    throw execFailed(e);
+  }
+  if (ctx.argv.detach) return 0;
   const forward = (sig: NodeJS.Signals) => { try { process.kill(started.pid, sig); } catch { /* exited */ } };
   for (const s of FORWARDED) process.on(s, forward);
   const stopConsole = started.consoleMaster !== undefined ? proxyPty(started.consoleMaster, ctx.stdio) : undefined;

@@ -8,7 +8,8 @@ export async function psCommand(ctx: CommandContext): Promise<number> {
   const psArgs = (ctx.argv['ps-args'] ?? ctx.argv._.slice(1)).map(String);
   if (format === 'json') {
     if (psArgs.length) throw new OciError('EUSAGE', 'ps arguments are not supported with --format json');
-    print(ctx, JSON.stringify(pids) + '\n');
+    // runc marshals a nil slice: `null` when there is no process.
+    print(ctx, JSON.stringify(pids.length ? pids : null) + '\n');
   } else if (format === 'table') {
     print(ctx, psTable(pids, psArgs));
   } else {

@@ -26,6 +26,11 @@ export async function runCommand(ctx: CommandContext): Promise<number> {
   // run -d with a terminal and no console socket: a holder process keeps the pty master for `attach` (attach.ts).
   const holdConsole = detach && !opts.consoleSocket && wantsTerminal(opts.cwd, opts.bundle);
   const created = await create({ ...opts, foreground: !detach || holdConsole });
+  // --no-subreaper (runc): do not reap processes re-parented from the container.
+  // The subreaper bit is still needed until create returns (the init is
+  // re-parented to us when the executor's stage 1 exits, which create waits
+  // for); from then on the init is our child and the bit can go.
+  if (!detach && ctx.argv['no-subreaper'] && typeof c.setChildSubreaper === 'function') (c.setChildSubreaper as (on: boolean) => void)(false);
   if (holdConsole && created.consoleMaster !== undefined) {
     try {
       await startHolder(opts.store, opts.id, created.consoleMaster, process.argv[1]);

@@ -1,12 +1,10 @@
+import { version, versionDetails } from '../version.ts';
 import { print, type CommandContext } from './context.ts';
 
-declare const OCI_TS_VERSION: string | undefined; // replaced by the bundler
+export { version } from '../version.ts';
 
-export function version(): string {
-  return typeof OCI_TS_VERSION === 'string' ? OCI_TS_VERSION : '0.1.0';
-}
-
+/** `oci-ts --version` / `oci-ts version` (version.ts: runc's line layout). */
 export async function versionCommand(ctx: CommandContext): Promise<number> {
-  print(ctx, `oci-ts version ${version()}\nspec: 1.2.0\nnode: ${process.version}\n`);
+  print(ctx, [`oci-ts version ${version()}`, ...(await versionDetails())].join('\n') + '\n');
   return 0;
 }

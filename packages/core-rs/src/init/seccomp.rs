@@ -56,7 +56,7 @@ pub fn connect_listener(op: &SeccompOp) -> Result<Option<RawFd>> {
   }
   let len = (std::mem::size_of::<libc::sa_family_t>() + path.len() + 1) as libc::socklen_t;
   if unsafe { libc::connect(fd, &addr as *const libc::sockaddr_un as *const libc::sockaddr, len) } < 0 {
-    return Err(InitError::os("seccomp", &io::Error::last_os_error(), format!("connect to listenerPath {path}")));
+    return Err(InitError::os("seccomp", &io::Error::last_os_error(), format!("failed to connect with seccomp agent specified in the seccomp profile: dial unix {path}")));
   }
   Ok(Some(fd))
 }
