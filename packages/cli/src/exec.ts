@@ -15,6 +15,7 @@ import { compileProcess, type ProcessContext } from './compile/process.ts';
 import { hostLsm } from './compile/index.ts';
 import { statusOf } from './container.ts';
 import { core, parseConfigText, seccompCompiler } from './deps.ts';
+import { logProgram } from './debug-log.ts';
 import { OciError } from './errors.ts';
 import { runProtocol, SyncChannel } from './init-protocol.ts';
 import type { Logger } from './log.ts';
@@ -207,6 +208,7 @@ export async function exec(o: ExecOptions): Promise<Execed> {
     throw new OciError('EUNSUPPORTED', 'exec into a container without a mount namespace is not supported by oci-ts');
   }
   const cgroupDirs = execCgroupDirs(s.cgroupPaths ?? {}, o.cgroup);
+  logProgram(o.logger, 'exec', o.id, program);
 
   const c = await core();
   const spawnInit = c.spawnInit as (opts: unknown) => { pid: number; syncFd: number };
@@ -242,11 +244,14 @@ export async function exec(o: ExecOptions): Promise<Execed> {
     stage1Exit.catch(() => {});
     channel = new SyncChannel(spawned.syncFd);
     await runProtocol(channel, {
+      logger: o.logger,
+      id: o.id,
       idmap: () => { throw new OciError('EPROTOCOL', 'exec joins the user namespace: no id maps to write'); },
       pid: (p) => {
         pid = p;
         // cgroups(7): writing a pid to cgroup.procs moves that process; every hierarchy the container is in.
         for (const d of cgroupDirs) fs.writeFileSync(path.join(d, 'cgroup.procs'), String(p));
+        o.logger.debug('cgroup: process placed', { id: o.id, pid: p, paths: cgroupDirs });
         return { ociVersion: s.ociVersion, id: s.id, status: 'running', pid: s.pid, bundle: s.bundle };
       },
       createRuntime: () => {},

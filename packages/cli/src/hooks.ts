@@ -5,7 +5,9 @@
  * stdin, exactly its own `args` (args[0] as argv[0]) and `env` (nothing
  * inherited), and is killed after `timeout` seconds.
  */
+import { debugOn, since } from './debug-log.ts';
 import { OciError } from './errors.ts';
+import type { Logger } from './log.ts';
 import type { HookSpec } from './state.ts';
 
 export class HookError extends OciError {
@@ -17,7 +19,20 @@ export class HookError extends OciError {
   }
 }
 
-export async function runHook(kind: string, hook: HookSpec, stateJson: string): Promise<void> {
+export async function runHook(kind: string, hook: HookSpec, stateJson: string, logger?: Logger): Promise<void> {
+  if (!debugOn(logger)) return runHookOnce(kind, hook, stateJson);
+  const t0 = performance.now();
+  logger.debug(`hook ${kind}: run`, { path: hook.path, args: hook.args ?? [hook.path], timeout: hook.timeout });
+  try {
+    await runHookOnce(kind, hook, stateJson);
+    logger.debug(`hook ${kind}: done`, { path: hook.path, status: 0, ms: since(t0) });
+  } catch (e) {
+    logger.debug(`hook ${kind}: failed`, { path: hook.path, error: (e as Error).message, ms: since(t0) });
+    throw e;
+  }
+}
+
+async function runHookOnce(kind: string, hook: HookSpec, stateJson: string): Promise<void> {
   // Loaded here, not at the top: node:child_process pulls in net and streams
   // (~7 ms of start-up) and most calls of start/delete run no hook.
   const { spawn } = await import('node:child_process');
@@ -54,15 +69,15 @@ export async function runHook(kind: string, hook: HookSpec, stateJson: string): 
 }
 
 /** Runs hooks in order; the first failure stops the rest and is thrown. */
-export async function runHooks(kind: string, hooks: HookSpec[] | undefined, stateJson: string): Promise<void> {
-  for (const h of hooks ?? []) await runHook(kind, h, stateJson);
+export async function runHooks(kind: string, hooks: HookSpec[] | undefined, stateJson: string, logger?: Logger): Promise<void> {
+  for (const h of hooks ?? []) await runHook(kind, h, stateJson, logger);
 }
 
 /** Runs every hook; failures are returned (poststart/poststop only warn, runtime.md "Lifecycle" steps 8 and 12). */
-export async function runHooksCollect(kind: string, hooks: HookSpec[] | undefined, stateJson: string): Promise<Error[]> {
+export async function runHooksCollect(kind: string, hooks: HookSpec[] | undefined, stateJson: string, logger?: Logger): Promise<Error[]> {
   const errors: Error[] = [];
   for (const h of hooks ?? []) {
-    try { await runHook(kind, h, stateJson); } catch (e) { errors.push(e as Error); }
+    try { await runHook(kind, h, stateJson, logger); } catch (e) { errors.push(e as Error); }
   }
   return errors;
 }

@@ -14,7 +14,9 @@
  * aborts) and thrown as an InitError naming the step.
  */
 import net from 'node:net';
+import { debugOn, since } from './debug-log.ts';
 import { OciError } from './errors.ts';
+import type { Logger } from './log.ts';
 
 export type ChildMessage =
   | { type: 'idmap'; pid: number }
@@ -34,6 +36,9 @@ export interface ProtocolHandlers {
   idmap(pid: number): Promise<void> | void;
   pid(pid: number): Promise<unknown> | unknown; // returns the state JSON for hooks
   createRuntime(): Promise<void> | void;
+  /** --debug: each step, when it arrived (ms since the protocol began) and how long its handler took. */
+  logger?: Logger;
+  id?: string;
 }
 
 /** Line reader over a socket fd. */
@@ -100,14 +105,19 @@ export class SyncChannel {
  */
 export async function runProtocol(ch: SyncChannel, h: ProtocolHandlers, onPid?: (pid: number) => void): Promise<{ pid: number }> {
   let initPid = 0;
+  const t0 = performance.now();
+  const log = debugOn(h.logger) ? h.logger : undefined;
   for (;;) {
     const msg = await ch.next();
+    const t1 = performance.now();
+    log?.debug(`init protocol: ${msg?.type ?? 'EOF'}`, { id: h.id, at_ms: since(t0), ...(msg && 'pid' in msg ? { pid: msg.pid } : {}), ...(msg?.type === 'error' ? { step: msg.step, errno: msg.errno } : {}) });
     if (msg === null) throw new InitError('init', 'the init process exited before it was ready' + (ch.error ? ` (${ch.error.message})` : ''));
     switch (msg.type) {
       case 'error':
         throw new InitError(msg.step || 'init', msg.message, msg.errno ? { errno: msg.errno } : {});
       case 'idmap':
         await reply(ch, 'idmap', () => h.idmap(msg.pid));
+        log?.debug('init protocol: id maps written', { id: h.id, handler_ms: since(t1) });
         break;
       case 'pid':
         initPid = msg.pid;
@@ -116,11 +126,14 @@ export async function runProtocol(ch: SyncChannel, h: ProtocolHandlers, onPid?: 
         // container's init on create, the new process on exec), which a
         // seccomp agent gets as ContainerProcessState.pid.
         await reply(ch, 'pid', () => h.pid(msg.pid), { processPid: msg.pid });
+        log?.debug('init protocol: cgroups applied', { id: h.id, handler_ms: since(t1) });
         break;
       case 'createRuntime':
         await reply(ch, 'createRuntime', () => h.createRuntime());
+        log?.debug('init protocol: prestart and createRuntime hooks run', { id: h.id, handler_ms: since(t1) });
         break;
       case 'ready':
+        log?.debug('init protocol: done', { id: h.id, total_ms: since(t0) });
         if (!initPid) throw new InitError('protocol', 'init was ready before reporting its pid');
         return { pid: initPid };
       default:

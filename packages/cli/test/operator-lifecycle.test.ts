@@ -122,3 +122,45 @@ if (why) {
     }
   });
 }
+
+if (!why) {
+  t.test('--debug logs every step of create, start, exec and delete (JSON and text, to --log or stderr)', async (t) => {
+    const dir = t.testdir({ root: {} });
+    const root = path.join(dir, 'root');
+    const log = path.join(dir, 'debug.json');
+    const hook = { path: '/bin/true', args: ['true'] };
+    const b = makeBundle(path.join(dir, 'b'), (c) => {
+      c.process.terminal = false;
+      c.process.args = ['sleep', '1000000'];
+      c.hooks = { prestart: [hook], createRuntime: [hook], poststart: [hook], poststop: [hook] };
+      c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO' }] };
+    });
+    const id = uniqueId('dbg');
+    const dbg = (...args: string[]) => ociTs(['--root', root, '--debug', '--log', log, '--log-format', 'json', ...args]);
+    t.teardown(() => { ociTs(['--root', root, 'delete', '--force', id]); });
+    for (const args of [['create', '-b', b, id], ['start', id], ['exec', id, 'true'], ['kill', id, 'KILL']]) {
+      const r = dbg(...args);
+      t.equal(r.status, 0, `${args[0]}: ${r.stderr}`);
+    }
+    for (let i = 0; i < 200 && JSON.parse(ociTs(['--root', root, 'state', id]).stdout).status !== 'stopped'; i++) await new Promise((r) => setTimeout(r, 50));
+    t.equal(dbg('delete', id).status, 0);
+    const lines = fs.readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    t.ok(lines.every((l) => typeof l.time === 'string' && typeof l.level === 'string' && typeof l.msg === 'string'), 'every line is a logrus JSON line');
+    const has = (re: RegExp, pred: (l: any) => boolean = () => true) => lines.some((l) => re.test(l.msg) && pred(l));
+    t.ok(has(/^namespace: new$/, (l) => l.type === 'pid' && l.id === id), 'create: the namespaces made');
+    t.ok(has(/^mount$/, (l) => l.destination === '/proc' && l.type === 'proc'), 'create: each mount');
+    t.ok(has(/^rootfs$/, (l) => l.pivot_root === true), 'create: pivot_root');
+    t.ok(has(/^seccomp filter$/, (l) => l.instructions > 0 && l.bytes === l.instructions * 8), 'create: the seccomp filter size');
+    t.ok(has(/^cgroup: init placed$/, (l) => Object.keys(l.paths).length > 0), 'create: cgroup paths');
+    for (const step of ['pid', 'createRuntime', 'ready']) t.ok(has(new RegExp(`^init protocol: ${step}$`), (l) => typeof l.at_ms === 'number'), `create: init protocol step ${step}, timed`);
+    for (const kind of ['prestart', 'createRuntime', 'poststart', 'poststop']) t.ok(has(new RegExp(`^hook ${kind}: done$`), (l) => l.status === 0 && l.path === '/bin/true'), `${kind} hook with its status`);
+    t.ok(has(/^start: the process runs$/), 'start: its steps');
+    t.ok(has(/^namespace: join$/, (l) => l.type === 'pid' && /\/proc\/\d+\/ns\/pid/.test(l.path)), 'exec: the namespaces joined');
+    t.ok(has(/^cgroup: process placed$/), 'exec: its cgroup');
+    t.ok(has(/^delete: cgroups removed$/) && has(/^delete: state removed$/), 'delete: its steps');
+    // Text format on stderr (no --log): logrus' key=value lines.
+    const r = ociTs(['--root', root, '--debug', 'spec', '--bundle', t.testdir({})]);
+    t.equal(r.status, 0);
+    t.match(r.stderr, /^time="[^"]+" level=debug msg="command spec"/m, 'text lines on stderr');
+  });
+}

@@ -16,6 +16,7 @@ import type { InitProgram } from '@oci/core/program';
 import { cgroupMountpoints, compileProgram } from '../compile/index.ts';
 import { rfc3339Nano, ociState } from '../container.ts';
 import { cgroupManager, core, parseConfigText, seccompCompiler, systemdCgroupManager, type CgroupManager, type SystemdSaved } from '../deps.ts';
+import { logProgram } from '../debug-log.ts';
 import { OciError } from '../errors.ts';
 import { runHooks } from '../hooks.ts';
 import { runProtocol, SyncChannel } from '../init-protocol.ts';
@@ -156,6 +157,7 @@ export async function create(o: CreateOptions): Promise<Created> {
       seccompCompiler: spec.linux?.seccomp ? await seccompCompiler() : undefined,
       cgroup: manager ? { mode: manager.paths()[''] !== undefined && Object.keys(manager.paths()).length === 1 ? 'v2' : 'hybrid', paths: manager.paths(), mountpoints: cgroupMountpoints(fs.readFileSync('/proc/self/mountinfo', 'utf8')) } : undefined,
     });
+    logProgram(logger, 'create', id, program);
     const failStep = childFailStep(env);
     if (failStep) program.debugFailStep = failStep;
 
@@ -219,6 +221,8 @@ export async function create(o: CreateOptions): Promise<Created> {
     logger.debug('init spawned', { id, pid: stage1Pid });
 
     await runProtocol(channel, {
+      logger,
+      id,
       idmap: (pid) => {
         maybeFail(env, 'idmap-write');
         const m = program.idMapping!;
@@ -237,6 +241,7 @@ export async function create(o: CreateOptions): Promise<Created> {
           await manager.set(cgroupResources(spec) ?? {});
           state.cgroupPaths = manager.paths();
           state.cgroupCreated = manager.createdParents?.() ?? [];
+          logger.debug('cgroup: init placed', { id, pid, paths: state.cgroupPaths });
         }
         store.write(id, state);
         return ociState(state, 'creating');
@@ -246,8 +251,8 @@ export async function create(o: CreateOptions): Promise<Created> {
         // runtime.md: prestart (deprecated) then createRuntime, in the runtime
         // namespace. Prestart hooks see `created` as crun gives them (runtime.md
         // "Lifecycle": they run after the create operation's environment is made).
-        await runHooks('prestart', spec.hooks?.prestart, JSON.stringify(ociState(state, 'created')));
-        await runHooks('createRuntime', spec.hooks?.createRuntime, JSON.stringify(ociState(state, 'creating')));
+        await runHooks('prestart', spec.hooks?.prestart, JSON.stringify(ociState(state, 'created')), logger);
+        await runHooks('createRuntime', spec.hooks?.createRuntime, JSON.stringify(ociState(state, 'creating')), logger);
       },
     });
     channel.close();

@@ -33,6 +33,7 @@ export async function deleteContainer(store: StateStore, id: string, force: bool
     if ((status === 'running' || status === 'paused' || status === 'creating') && !force) {
       throw new OciError('ENOTSTOPPED', `cannot delete container ${id} that is not stopped: ${status}`);
     }
+    logger.debug('delete', { id, status, force, pid: s.pid });
     if (status !== 'stopped') {
       for (const pid of cgroupPids(s.cgroupPaths ?? {})) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
       // A frozen cgroup's tasks cannot die until thawed (cgroup v1 freezer).
@@ -41,10 +42,12 @@ export async function deleteContainer(store: StateStore, id: string, force: bool
       if (!(await waitGone(s.pid, s.pidStartTime, 10_000))) throw new OciError('EBUSY', `container ${id}: init ${s.pid} did not exit after SIGKILL`);
     }
     await destroyCgroups(s.cgroupPaths ?? {}, s.cgroupCreated, s.cgroupSystemd);
+    logger.debug('delete: cgroups removed', { id, paths: s.cgroupPaths ?? {} });
     fs.rmSync(store.fifoPath(id), { force: true });
-    const errors = await runHooksCollect('poststop', s.hooks?.poststop, JSON.stringify(ociState(s, 'stopped')));
+    const errors = await runHooksCollect('poststop', s.hooks?.poststop, JSON.stringify(ociState(s, 'stopped')), logger);
     for (const e of errors) logger.warn(e.message);
     store.remove(id);
+    logger.debug('delete: state removed', { id });
   } finally {
     release();
   }

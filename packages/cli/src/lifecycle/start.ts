@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import { ociState, statusOf } from '../container.ts';
+import { since } from '../debug-log.ts';
 import { OciError } from '../errors.ts';
 import { runHooksCollect } from '../hooks.ts';
 import type { Logger } from '../log.ts';
@@ -23,9 +24,12 @@ export async function start(store: StateStore, id: string, logger: Logger): Prom
       case 'running': throw new OciError('ERUNNING', 'cannot start an already running container');
       default: throw new OciError('ESTATUS', `cannot start a container in the ${status} state`);
     }
+    const t0 = performance.now();
     await releaseFifo(store.fifoPath(id), s);
+    logger.debug('start: exec.fifo opened, the init runs startContainer hooks and execs', { id, pid: s.pid, ms: since(t0) });
     await waitForExec(s);
-    const errors = await runHooksCollect('poststart', s.hooks?.poststart, JSON.stringify(ociState(s, 'running')));
+    logger.debug('start: the process runs', { id, pid: s.pid, ms: since(t0) });
+    const errors = await runHooksCollect('poststart', s.hooks?.poststart, JSON.stringify(ociState(s, 'running')), logger);
     for (const e of errors) logger.warn(e.message);
     return s;
   } finally {
