@@ -168,6 +168,15 @@ export interface SpawnInitOptions {
 }
 
 /**
+ * flock(2) LOCK_EX|LOCK_NB (or LOCK_SH with `shared`): true when taken,
+ * false when another open file description holds a conflicting lock. The
+ * kernel drops the lock when the last fd of that description is closed,
+ * including when its holder is killed, so a lock can never outlive the
+ * command that took it (no pid files, no staleness guesses).
+ */
+export declare function tryFlock(fd: number, shared?: boolean | undefined | null): boolean
+
+/**
  * waitpid(2) for a child (or, with setChildSubreaper, an orphaned
  * descendant) on a thread of its own: the JS thread never blocks, and a
  * long wait (a foreground `run`) does not hold one of libuv's four

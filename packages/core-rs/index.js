@@ -773,7 +773,7 @@ if (
   }
 }
 
-const { bpfProgAttachCgroupDevice, bpfProgDetachCgroupDevice, bpfProgGetFdById, bpfProgLoadCgroupDevice, bpfProgQueryCgroupDevice, cgroupEventfd, close, initPath, kill, mkfifo, peerCred, pidfdOpen, pidfdSendSignal, recvFd, recvFds, sendFd, setChildSubreaper, socketpair, spawnInit, waitPid } = nativeBinding
+const { bpfProgAttachCgroupDevice, bpfProgDetachCgroupDevice, bpfProgGetFdById, bpfProgLoadCgroupDevice, bpfProgQueryCgroupDevice, cgroupEventfd, close, initPath, kill, mkfifo, peerCred, pidfdOpen, pidfdSendSignal, recvFd, recvFds, sendFd, setChildSubreaper, socketpair, spawnInit, tryFlock, waitPid } = nativeBinding
 export { bpfProgAttachCgroupDevice }
 export { bpfProgDetachCgroupDevice }
 export { bpfProgGetFdById }
@@ -793,5 +793,6 @@ export { sendFd }
 export { setChildSubreaper }
 export { socketpair }
 export { spawnInit }
+export { tryFlock }
 export { waitPid }
 export const __napiBindingTarget = __napiLoadedBindingTarget

@@ -19,6 +19,7 @@ import path from 'node:path';
 import { resizePty, stdinStream, stopStdin } from './console-proxy.ts';
 import { OciError } from './errors.ts';
 import type { StateStore } from './state.ts';
+import { readRegularFile } from './files.ts';
 
 export const DETACH_KEYS = [0x10, 0x11]; // ctrl-p ctrl-q
 
@@ -110,7 +111,7 @@ export async function holdConsole(socket: string, master = 3, readyFd = 4): Prom
 export function attachInfo(store: StateStore, id: string): AttachInfo {
   store.read(id); // "container does not exist"
   try {
-    return JSON.parse(fs.readFileSync(infoPath(store, id), 'utf8')) as AttachInfo;
+    return JSON.parse(readRegularFile(infoPath(store, id), { what: 'read', maxBytes: 1 << 16, noFollow: true })) as AttachInfo;
   } catch {
     throw new OciError('ENOATTACH', `container ${id} has no console to attach to (it was not started with run -d and a terminal)`);
   }

@@ -22,13 +22,63 @@ export class OciError extends Error {
   }
 }
 
-/** The error and every `cause` below it, as one line per level (for logs). */
+/** errno names as a person reads them (strerror(3) wording, as runc's Go errors print). */
+const TEXT: Record<string, string> = {
+  ENOENT: 'no such file or directory',
+  ENOTDIR: 'not a directory',
+  EISDIR: 'is a directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ELOOP: 'too many levels of symbolic links',
+  ENAMETOOLONG: 'file name too long',
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EROFS: 'read-only file system',
+  EEXIST: 'file exists',
+  ENOTEMPTY: 'directory not empty',
+  EMFILE: 'too many open files',
+  ENFILE: 'too many open files in system',
+  ENXIO: 'no such device or address',
+  EIO: 'input/output error',
+  EBUSY: 'device or resource busy',
+  EAGAIN: 'resource temporarily unavailable',
+  ENOMEM: 'cannot allocate memory',
+  EINVAL: 'invalid argument',
+  EFBIG: 'file too large',
+};
+
+/** The errno of a Node fs error in words ("no space left on device"); never Node's "ENOSPC: ..., write" text. */
+export function errnoText(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  if (code && TEXT[code]) return TEXT[code];
+  if (code) return code.toLowerCase();
+  return String((e as Error)?.message ?? e);
+}
+
+/** A Node system error (fs, child_process): it has a `syscall`. */
+function isSystemError(e: unknown): e is NodeJS.ErrnoException {
+  return e instanceof Error && typeof (e as NodeJS.ErrnoException).syscall === 'string' && typeof (e as NodeJS.ErrnoException).code === 'string';
+}
+
+/**
+ * The error and every `cause` below it, as one line per level (for logs).
+ * A Node system error is put in the runtime's words ("open /x: no such file
+ * or directory", as runc's Go errors read), never Node's "ENOENT: no such
+ * file or directory, open '/x'"; below an error that already says it, it is
+ * left out rather than said twice.
+ */
 export function causeChain(err: unknown): string[] {
   const out: string[] = [];
   let e: unknown = err;
   for (let depth = 0; e !== undefined && e !== null && depth < 10; depth++) {
+    if (isSystemError(e)) {
+      const text = errnoText(e);
+      if (depth === 0 || !out[out.length - 1].includes(text)) out.push(e.path ? `${e.syscall} ${e.path}: ${text}` : `${e.syscall}: ${text}`);
+      break;
+    }
     if (e instanceof Error) {
       const code = (e as { code?: unknown }).code;
+      if (depth > 0 && out[out.length - 1].includes(e.message)) break; // said already
       out.push(typeof code === 'string' && !e.message.includes(code) && depth > 0 ? `${e.message} (${code})` : e.message);
       e = (e as { cause?: unknown }).cause;
     } else {

@@ -21,6 +21,7 @@ import { runProtocol, SyncChannel } from './init-protocol.ts';
 import type { Logger } from './log.ts';
 import type { Spec } from './spec-types.ts';
 import type { SavedState, StateStore } from './state.ts';
+import { MAX_CONFIG_BYTES, readRegularFile } from './files.ts';
 
 type Process = NonNullable<Spec['process']>;
 
@@ -157,9 +158,9 @@ export async function readContainerConfig(s: SavedState): Promise<Spec> {
   // The bundle's config.json is the container's config (runc keeps a copy in its state; the bundle must stay in place while it runs).
   let text: string;
   try {
-    text = fs.readFileSync(path.join(s.bundle, 'config.json'), 'utf8');
+    text = readRegularFile(path.join(s.bundle, 'config.json'), { what: "read the container's config", maxBytes: MAX_CONFIG_BYTES });
   } catch (e) {
-    throw new OciError('ENOCONFIG', `reading the container's config ${path.join(s.bundle, 'config.json')}: ${(e as Error).message}`, { cause: e });
+    throw new OciError('ENOCONFIG', (e as Error).message, { cause: e });
   }
   return parseConfigText(text);
 }

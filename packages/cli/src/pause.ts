@@ -18,7 +18,7 @@ export async function loadCgroups(paths: Record<string, string>): Promise<any> {
 }
 
 export async function pause(store: StateStore, id: string): Promise<void> {
-  const release = store.lock(id);
+  const release = await store.lock(id);
   try {
     const s = store.read(id);
     const status = statusOf(store, s);
@@ -31,7 +31,7 @@ export async function pause(store: StateStore, id: string): Promise<void> {
 }
 
 export async function resume(store: StateStore, id: string): Promise<void> {
-  const release = store.lock(id);
+  const release = await store.lock(id);
   try {
     const s = store.read(id);
     if (statusOf(store, s) !== 'paused') throw new OciError('ENOTPAUSED', 'container not paused');

@@ -7,6 +7,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { OciError } from './errors.ts';
+import { requireFn } from './deps.ts';
+import { fileError, MAX_STATE_BYTES, readRegularFile } from './files.ts';
 
 /** What oci-ts saves per container (a superset of the runtime-spec state). */
 export interface SavedState {
@@ -43,6 +45,27 @@ export interface HookSpec { path: string; args?: string[]; env?: string[]; timeo
 // runc libcontainer/factory_linux.go idRegex.
 const ID_RE = /^[\w+.-]+$/;
 
+/**
+ * The fields every command relies on, checked once where state.json is read:
+ * a damaged file is one clear error, never a TypeError deeper down.
+ */
+function checkState(s: unknown, file: string): asserts s is SavedState {
+  const bad = (what: string) => new OciError('ESTATE', `corrupt state file ${file}: ${what}`);
+  if (typeof s !== 'object' || s === null || Array.isArray(s)) throw bad('not a JSON object');
+  const o = s as Record<string, unknown>;
+  if (typeof o.id !== 'string') throw bad('"id" is not a string');
+  if (typeof o.pid !== 'number' || !Number.isSafeInteger(o.pid) || o.pid < 0) throw bad('"pid" is not a pid');
+  for (const k of ['bundle', 'rootfs', 'created', 'pidStartTime'] as const) {
+    if (o[k] !== undefined && typeof o[k] !== 'string') throw bad(`"${k}" is not a string`);
+  }
+  if (o.stage1Pid !== undefined && (typeof o.stage1Pid !== 'number' || !Number.isSafeInteger(o.stage1Pid) || o.stage1Pid < 0)) throw bad('"stage1Pid" is not a pid');
+  for (const k of ['cgroupPaths', 'hooks', 'annotations'] as const) {
+    if (o[k] !== undefined && (typeof o[k] !== 'object' || o[k] === null || Array.isArray(o[k]))) throw bad(`"${k}" is not an object`);
+  }
+  if (o.cgroupPaths && Object.values(o.cgroupPaths as object).some((v) => typeof v !== 'string' || !v.startsWith('/'))) throw bad('"cgroupPaths" holds a value that is not an absolute path');
+  if (o.cgroupCreated !== undefined && (!Array.isArray(o.cgroupCreated) || o.cgroupCreated.some((v) => typeof v !== 'string'))) throw bad('"cgroupCreated" is not a list of paths');
+}
+
 export function validateId(id: string): void {
   if (typeof id !== 'string' || !ID_RE.test(id) || id === '.' || id === '..' || id.length > 1024) {
     throw new OciError('EINVALIDID', `invalid container id format: ${id}`);
@@ -51,10 +74,6 @@ export function validateId(id: string): void {
 
 const sleepBuf = new Int32Array(new SharedArrayBuffer(4));
 function sleepSync(ms: number) { Atomics.wait(sleepBuf, 0, 0, ms); }
-
-function pidAlive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
-}
 
 export class StateStore {
   readonly root: string;
@@ -79,7 +98,7 @@ export class StateStore {
       fs.mkdirSync(d, { mode: 0o700 });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new OciError('EEXIST', `container with id exists: ${id}`, { cause: e });
-      throw new OciError('ESTATE', `creating state directory ${d}: ${(e as Error).message}`, { cause: e, errno: -((e as NodeJS.ErrnoException).errno ?? 0) || undefined });
+      throw new OciError('ESTATE', fileError(e, 'create state directory', d).message, { cause: e, errno: Math.abs((e as NodeJS.ErrnoException).errno ?? 0) || undefined });
     }
     fs.chmodSync(d, 0o700); // mkdir's mode is masked by the umask
     return d;
@@ -93,18 +112,23 @@ export class StateStore {
     validateId(id);
     let text: string;
     try {
-      text = fs.readFileSync(this.statePath(id), 'utf8');
+      // Bounded, non-blocking, never through a link: a state.json replaced
+      // by a FIFO or a device must not hang `state` or `list` (issue 13).
+      text = readRegularFile(this.statePath(id), { what: 'read state', maxBytes: MAX_STATE_BYTES, noFollow: true });
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') {
+      if ((e as OciError).code === 'ENOENT' || (e as OciError).code === 'ENOTDIR') {
         throw new OciError('ENOTEXIST', 'container does not exist');
       }
-      throw e;
+      throw new OciError('ESTATE', (e as Error).message, { cause: e });
     }
+    let state: SavedState;
     try {
-      return JSON.parse(text) as SavedState;
+      state = JSON.parse(text) as SavedState;
     } catch (e) {
       throw new OciError('ESTATE', `corrupt state file ${this.statePath(id)}: ${(e as Error).message}`, { cause: e });
     }
+    checkState(state, this.statePath(id));
+    return state;
   }
 
   /**
@@ -117,13 +141,20 @@ export class StateStore {
   write(id: string, state: SavedState): void {
     const final = this.statePath(id);
     const tmp = `${final}.${process.pid}.tmp`;
-    const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | fs.constants.O_EXCL, 0o600);
     try {
-      fs.writeSync(fd, JSON.stringify(state));
-    } finally {
-      fs.closeSync(fd);
+      const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
+      try {
+        const buf = Buffer.from(JSON.stringify(state));
+        for (let off = 0; off < buf.length;) off += fs.writeSync(fd, buf, off);
+      } finally {
+        fs.closeSync(fd);
+      }
+      fs.renameSync(tmp, final);
+    } catch (e) {
+      // A full disk fails this one write; the old state.json stays whole.
+      try { fs.unlinkSync(tmp); } catch { /* not created */ }
+      throw fileError(e, 'write state', final);
     }
-    fs.renameSync(tmp, final);
   }
 
   remove(id: string): void {
@@ -137,43 +168,51 @@ export class StateStore {
   }
 
   /**
-   * Takes the per-container lock: an O_EXCL lock file holding the owner's pid.
-   * A lock whose owner died (SIGKILLed create) is broken. Blocks up to
-   * `timeoutMs`; returns the release function.
+   * Takes the per-container lock: flock(2) LOCK_EX on `--root/.<id>.lock`.
+   * The kernel releases it when its holder's fd closes, also when the holder
+   * is SIGKILLed or dies on a full disk, so no lock can wedge a container
+   * (issue 13; the old O_EXCL pid file stayed empty after a kill between
+   * open and write). Nothing is written into the file: taking it needs no
+   * free space. Waits up to `timeoutMs`; returns the release function.
    */
-  lock(id: string, timeoutMs = 30_000): () => void {
+  async lock(id: string, timeoutMs = 30_000): Promise<() => void> {
     validateId(id);
+    const tryFlock = await requireFn<(fd: number, shared?: boolean) => boolean>('@oci/core', 'tryFlock', 'locking the container state');
     this.ensureRoot();
     const file = path.join(this.root, `.${id}.lock`);
     const deadline = Date.now() + timeoutMs;
     for (let delay = 1; ; delay = Math.min(delay * 2, 20)) {
+      let fd: number;
       try {
-        const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600);
-        fs.writeSync(fd, String(process.pid));
-        fs.closeSync(fd);
-        let released = false;
-        return () => {
-          if (released) return;
-          released = true;
-          try { fs.unlinkSync(file); } catch { /* already broken by a waiter */ }
-        };
+        // O_NOFOLLOW: --root is ours, but never lock (or create) through a link.
+        fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW, 0o600);
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+        throw fileError(e, `lock container ${id}:`, file);
       }
-      let owner = 0;
-      try { owner = Number(fs.readFileSync(file, 'utf8')); } catch { continue; }
-      if (owner && !pidAlive(owner)) {
-        // Break a stale lock by renaming it away first so two waiters cannot both break it and then both unlink a fresh lock.
-        const stale = `${file}.stale.${process.pid}`;
-        try {
-          fs.renameSync(file, stale);
-          const again = Number(fs.readFileSync(stale, 'utf8'));
-          if (again === owner) { fs.unlinkSync(stale); continue; }
-          fs.renameSync(stale, file); // a fresh lock was taken meanwhile: put it back
-        } catch { /* someone else broke it */ }
-        continue;
+      let held = false;
+      try {
+        if (tryFlock(fd)) {
+          // The holder we waited for unlinks the file before it closes it: a
+          // lock on an unlinked inode guards nothing, take the current file.
+          const a = fs.fstatSync(fd);
+          let b: fs.Stats | undefined;
+          try { b = fs.lstatSync(file); } catch { /* unlinked: retry */ }
+          if (b && a.ino === b.ino && a.dev === b.dev) {
+            held = true;
+            let released = false;
+            return () => {
+              if (released) return;
+              released = true;
+              try { fs.unlinkSync(file); } catch { /* best effort: the lock goes with the fd anyway */ }
+              fs.closeSync(fd);
+            };
+          }
+          continue;
+        }
+      } finally {
+        if (!held) fs.closeSync(fd);
       }
-      if (Date.now() > deadline) throw new OciError('ELOCKED', `container ${id} is locked by pid ${owner}`);
+      if (Date.now() > deadline) throw new OciError('ELOCKED', `container ${id} is locked by another command (${file})`);
       sleepSync(delay);
     }
   }

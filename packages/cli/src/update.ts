@@ -46,7 +46,7 @@ export function resourcesFromFlags(argv: Record<string, unknown>, base: Resource
 }
 
 export async function update(store: StateStore, id: string, resources: Resources): Promise<string[]> {
-  const release = store.lock(id);
+  const release = await store.lock(id);
   try {
     const s = store.read(id);
     if (statusOf(store, s) === 'stopped') throw new OciError('ENOTRUNNING', 'container not running');

@@ -32,20 +32,28 @@ t.test('ids as runc accepts them', (t) => {
   t.end();
 });
 
-t.test('the lock is exclusive, waits, and breaks a dead owner\'s lock', async (t) => {
+t.test('the lock is exclusive, waits, and dies with its holder', async (t) => {
   const root = t.testdir({});
   const s = new StateStore(root);
-  const release = s.lock('c1');
-  t.throws(() => s.lock('c1', 50), { code: 'ELOCKED' }, 'a second taker times out');
+  const release = await s.lock('c1');
+  await t.rejects(s.lock('c1', 50), { code: 'ELOCKED' }, 'a second taker times out');
   release();
-  const again = s.lock('c1', 50);
+  t.notOk(fs.existsSync(path.join(root, '.c1.lock')), 'release removes the lock file');
+  const again = await s.lock('c1', 50);
   again();
-  // A lock left by a process that died (a SIGKILLed create):
-  const child = spawn('sleep', ['0']);
+  // A holder SIGKILLed while it holds the lock (a killed create): the kernel
+  // drops the flock with its fds, and the file it leaves behind, empty, is no lock.
+  const lockFile = path.join(root, '.c1.lock');
+  const holder = `import fs from 'node:fs'; const c = await import(${JSON.stringify(import.meta.resolve('@oci/core'))});
+    const fd = fs.openSync(${JSON.stringify(lockFile)}, 'w'); if (!c.tryFlock(fd)) process.exit(3); console.log('held'); setInterval(() => {}, 1000);`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', holder], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise((r) => child.stdout.once('data', r));
+  await t.rejects(s.lock('c1', 50), { code: 'ELOCKED' }, 'held by a live process');
+  child.kill('SIGKILL');
   await new Promise((r) => child.on('exit', r));
-  fs.writeFileSync(path.join(root, '.c1.lock'), String(child.pid));
-  const stolen = s.lock('c1', 1000);
-  t.pass('a dead owner\'s lock is broken');
+  t.ok(fs.existsSync(path.join(root, '.c1.lock')), 'the dead holder left its file');
+  const stolen = await s.lock('c1', 5000);
+  t.pass('a dead holder\'s lock is free');
   stolen();
   t.notOk(fs.existsSync(path.join(root, '.c1.lock')));
 });

@@ -149,3 +149,18 @@ pub fn recv_fds(env: Env, socket_fd: i32, max_bytes: u32, max_fds: u32) -> napi:
   buf.truncate(n);
   Ok(Some(ReceivedFds { data: buf.into(), fds }))
 }
+
+/// flock(2) LOCK_EX|LOCK_NB (or LOCK_SH with `shared`): true when taken,
+/// false when another open file description holds a conflicting lock. The
+/// kernel drops the lock when the last fd of that description is closed,
+/// including when its holder is killed, so a lock can never outlive the
+/// command that took it (no pid files, no staleness guesses).
+#[napi]
+pub fn try_flock(env: Env, fd: i32, shared: Option<bool>) -> napi::Result<bool> {
+  let op = if shared.unwrap_or(false) { libc::LOCK_SH } else { libc::LOCK_EX };
+  match sys::cvt_retry(|| unsafe { libc::flock(fd, op | libc::LOCK_NB) }) {
+    Ok(_) => Ok(true),
+    Err(e) if e.raw_os_error() == Some(libc::EWOULDBLOCK) => Ok(false),
+    Err(e) => Err(jserr::os(&env, &format!("flock({fd})"), &e)),
+  }
+}

@@ -3,12 +3,12 @@
  * signals to the process and returns its exit code (128+signal when killed);
  * with --detach it returns once the process runs (and writes --pid-file).
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { proxyPty } from '../console-proxy.ts';
 import { exec, writePidFile } from '../exec.ts';
 import { causeChain, OciError } from '../errors.ts';
 import { containerId, store, type CommandContext } from './context.ts';
+import { MAX_CONFIG_BYTES, readBounded, readRegularFile } from '../files.ts';
 
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
 
@@ -17,9 +17,10 @@ const list = (v: unknown): string[] => (v === undefined ? [] : Array.isArray(v) 
 function readProcess(ctx: CommandContext, file: string) {
   let text: string;
   try {
-    text = file === '-' ? fs.readFileSync(ctx.stdio.stdin, 'utf8') : fs.readFileSync(path.resolve(ctx.cwd, file), 'utf8');
+    const o = { what: 'read --process', maxBytes: MAX_CONFIG_BYTES };
+    text = file === '-' ? readBounded(ctx.stdio.stdin, 'stdin', o) : readRegularFile(path.resolve(ctx.cwd, file), o);
   } catch (e) {
-    throw new OciError('EPROCESS', `reading --process ${file}: ${(e as Error).message}`, { cause: e });
+    throw new OciError('EPROCESS', (e as Error).message, { cause: e });
   }
   try {
     return JSON.parse(text);

@@ -26,7 +26,15 @@ export async function listCommand(ctx: CommandContext): Promise<number> {
   const items = [];
   for (const id of st.ids()) {
     let s;
-    try { s = st.read(id); } catch { continue; } // a create in progress or a bare directory
+    try {
+      s = st.read(id);
+    } catch (e) {
+      // A create in progress or a bare directory has no state yet: skip it
+      // quietly. Anything else is reported and skipped, as runc's
+      // "load container X: ..." warning: one bad entry never hides the rest.
+      if ((e as OciError).code !== 'ENOTEXIST') ctx.logger.warn(`load container ${id}: ${(e as Error).message}`);
+      continue;
+    }
     const state = runcState(s, statusOf(st, s));
     let uid = 0;
     try { uid = fs.statSync(st.dir(id)).uid; } catch { continue; }

@@ -15,6 +15,7 @@ import { deleteContainer } from '../lifecycle/delete.ts';
 import { start } from '../lifecycle/start.ts';
 import { createOptions } from './create.ts';
 import type { CommandContext } from './context.ts';
+import { MAX_CONFIG_BYTES, readRegularFile } from '../files.ts';
 
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
 
@@ -69,5 +70,5 @@ export async function runCommand(ctx: CommandContext): Promise<number> {
 }
 
 function wantsTerminal(cwd: string, bundle: string): boolean {
-  try { return !!JSON.parse(fs.readFileSync(path.join(path.resolve(cwd, bundle), 'config.json'), 'utf8')).process?.terminal; } catch { return false; }
+  try { return !!JSON.parse(readRegularFile(path.join(path.resolve(cwd, bundle), 'config.json'), { what: 'read config', maxBytes: MAX_CONFIG_BYTES })).process?.terminal; } catch { return false; }
 }

@@ -1,6 +1,6 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { OciError } from '../errors.ts';
+import { MAX_CONFIG_BYTES, readBounded, readRegularFile } from '../files.ts';
 import { resourcesFromFlags, update } from '../update.ts';
 import { containerId, store, type CommandContext } from './context.ts';
 
@@ -10,9 +10,10 @@ export async function updateCommand(ctx: CommandContext): Promise<number> {
   if (file) {
     let text: string;
     try {
-      text = file === '-' ? fs.readFileSync(ctx.stdio.stdin, 'utf8') : fs.readFileSync(path.resolve(ctx.cwd, file), 'utf8');
+      const o = { what: 'read --resources', maxBytes: MAX_CONFIG_BYTES };
+      text = file === '-' ? readBounded(ctx.stdio.stdin, 'stdin', o) : readRegularFile(path.resolve(ctx.cwd, file), o);
     } catch (e) {
-      throw new OciError('ERESOURCES', `reading --resources ${file}: ${(e as Error).message}`, { cause: e });
+      throw new OciError('ERESOURCES', (e as Error).message, { cause: e });
     }
     try { base = JSON.parse(text); } catch (e) { throw new OciError('ERESOURCES', `decoding --resources ${file}: ${(e as Error).message}`, { cause: e }); }
     if (!base || typeof base !== 'object' || Array.isArray(base)) throw new OciError('ERESOURCES', `--resources ${file}: not a JSON object`);

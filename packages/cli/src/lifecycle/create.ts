@@ -26,6 +26,7 @@ import type { Spec } from '../spec-types.ts';
 import { validateId, type SavedState, type StateStore } from '../state.ts';
 import { cgroupResources, destroyCgroups, needsCgroups } from './cgroup.ts';
 import { childFailStep, maybeFail } from './fail-at.ts';
+import { MAX_CONFIG_BYTES, readRegularFile } from '../files.ts';
 
 export interface CreateOptions {
   store: StateStore;
@@ -64,13 +65,13 @@ type WaitPid = (pid: number) => Promise<{ exitCode: number | null; signal: numbe
 async function readBundleConfig(bundle: string): Promise<Spec> {
   let text: string;
   try {
-    text = fs.readFileSync(path.join(bundle, 'config.json'), 'utf8');
+    text = readRegularFile(path.join(bundle, 'config.json'), { what: 'read config', maxBytes: MAX_CONFIG_BYTES });
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
+    const code = (e as OciError).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') {
       throw new OciError('ENOCONFIG', `${fs.existsSync(bundle) ? path.join(bundle, 'config.json') : bundle}: no such file or directory`);
     }
-    throw new OciError('ENOCONFIG', `reading ${path.join(bundle, 'config.json')}: ${(e as Error).message}`, { cause: e });
+    throw new OciError('ENOCONFIG', (e as Error).message, { cause: e });
   }
   return parseConfigText(text);
 }
@@ -123,7 +124,7 @@ export async function create(o: CreateOptions): Promise<Created> {
     // The id is checked before anything is compiled, as runc does. The lock
     // keeps a concurrent delete/start/kill of this id out until create is done.
     maybeFail(env, 'state-dir');
-    const release = store.lock(id);
+    const release = await store.lock(id);
     cleanup.push(release);
     store.createDir(id);
     cleanup.push(() => store.remove(id));

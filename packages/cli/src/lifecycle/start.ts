@@ -14,7 +14,7 @@ import { isSameLiveProcess, sleep } from '../proc.ts';
 import type { SavedState, StateStore } from '../state.ts';
 
 export async function start(store: StateStore, id: string, logger: Logger): Promise<SavedState> {
-  const release = store.lock(id);
+  const release = await store.lock(id);
   try {
     const s = store.read(id);
     const status = statusOf(store, s);
