@@ -56,9 +56,12 @@ export async function makeRootfs(dir) {
 /**
  * Writes `<outDir>/rootfs.tar` and `<outDir>/images.tar` and returns their
  * paths. The tar is reproducible (sorted names, uid/gid 0, mtime 0).
+ * `more`: further images on the same layer, as [name, config fields] (e.g.
+ * tools/critest's stand-ins for the images critest asks for by name).
  * @param {string} outDir
+ * @param {[string, object][]} [more]
  */
-export async function buildImages(outDir) {
+export async function buildImages(outDir, more = []) {
   fs.mkdirSync(outDir, { recursive: true });
   const rootfs = path.join(outDir, 'rootfs');
   await makeRootfs(rootfs);
@@ -81,12 +84,12 @@ export async function buildImages(outDir) {
 
   const index = { schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [] };
   const dockerManifest = [];
-  for (const [name, cmd] of [[IMAGE, ['sh']], [PAUSE_IMAGE, ['/bin/sleep', '2147483647']]]) {
+  for (const [name, fields] of [[IMAGE, { Cmd: ['sh'] }], [PAUSE_IMAGE, { Cmd: ['/bin/sleep', '2147483647'] }], ...more]) {
     const config = {
       created: '1970-01-01T00:00:00Z',
       architecture: goArch(),
       os: 'linux',
-      config: { Env: ENV, Cmd: cmd, WorkingDir: '/' },
+      config: { Env: ENV, WorkingDir: '/', ...fields },
       rootfs: { type: 'layers', diff_ids: [layer.digest] },
       history: [{ created: '1970-01-01T00:00:00Z', created_by: 'oci-ts tools/clients: Debian busybox-static' }],
     };
