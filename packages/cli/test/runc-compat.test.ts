@@ -119,7 +119,7 @@ if (why) {
     for (const d of ['bin', 'dev', 'sys', 'proc', 'tmp', 'etc']) fs.mkdirSync(path.join(r, d), { recursive: true });
     fs.copyFileSync(path.join(busyboxBundle(), 'rootfs/bin/busybox'), path.join(r, 'bin/busybox'));
     fs.chmodSync(path.join(r, 'bin/busybox'), 0o755);
-    for (const a of ['sh', 'cat', 'ls', 'pwd', 'true']) fs.symlinkSync('busybox', path.join(r, 'bin', a));
+    for (const a of ['sh', 'cat', 'ls', 'pwd', 'true', 'grep', 'cut']) fs.symlinkSync('busybox', path.join(r, 'bin', a));
     patch(r);
     return r;
   };
@@ -256,5 +256,33 @@ if (why) {
       t.equal(sysfs, 'sysfs-refused', `${which}: and a new sysfs`);
     }
     t.ok(fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => / \/proc .* - proc /.test(l)), "the host's /proc is untouched");
+  });
+
+  t.test('with a user namespace, a bind source only the host root can reach is mounted (bug 12)', async (t) => {
+    // /<dir>/private is 0700 root: the container's root (host uid 100000) cannot pass it; data/ below is readable by anyone.
+    const priv = path.join(dir, 'private');
+    fs.mkdirSync(path.join(priv, 'data'), { recursive: true });
+    fs.chmodSync(priv, 0o700);
+    fs.chmodSync(path.join(priv, 'data'), 0o755);
+    fs.writeFileSync(path.join(priv, 'data/hello'), 'from-the-host\n', { mode: 0o644 });
+    fs.writeFileSync(path.join(priv, 'file'), 'a-file\n', { mode: 0o644 });
+    for (const which of runtimes) {
+      const b = bundle((c, b) => {
+        // A rootfs of our own with the mount points in place: the shared one is not changed (and not writable from the user namespace).
+        c.root.path = ownRootfs(b, (r) => { fs.mkdirSync(path.join(r, 'data')); fs.writeFileSync(path.join(r, 'file'), ''); });
+        c.linux.namespaces.push({ type: 'user' });
+        c.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+        c.linux.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+        c.mounts.push({ destination: '/data', type: 'bind', source: path.join(priv, 'data'), options: ['rbind', 'ro'] });
+        c.mounts.push({ destination: '/file', type: 'bind', source: path.join(priv, 'file'), options: ['bind'] });
+        c.process.args = ['sh', '-c', 'cat /data/hello /file; grep " /data " /proc/self/mountinfo | cut -d" " -f6 | cut -d, -f1; cat /proc/self/uid_map'];
+        // The cgroup mount and the sysfs of the host cannot be set up from a user namespace without a network namespace; keep to what both runtimes support.
+        c.mounts = c.mounts.filter((m: any) => m.type !== 'cgroup');
+      });
+      const r = rt(which, ['run', '-b', b, uniqueId('us')]);
+      t.equal(r.status, 0, `${which}: runs: ${r.stderr}`);
+      t.equal(r.stdout.split('\n').slice(0, 3).join('\n'), 'from-the-host\na-file\nro', `${which}: the directory and the file are bound (the directory read-only)`);
+      t.match(r.stdout, /^\s+0\s+100000\s+65536$/m, `${which}: in a user namespace`);
+    }
   });
 }

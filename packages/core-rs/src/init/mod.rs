@@ -17,6 +17,7 @@ pub mod error;
 pub mod exec;
 pub mod hooks;
 pub mod idmap;
+pub mod mountsrc;
 pub mod lsm;
 pub mod namespaces;
 pub mod program;
@@ -146,8 +147,16 @@ fn run(init: &mut Init, prog_fd: RawFd, console: Option<RawFd>, npres: u32) -> R
   // Id-mapped mounts are made while we are still root in the host's user
   // and mount namespaces (idmap.rs); attached after the rootfs is prepared.
   let idmapped = idmap::prepare(init, &p.mounts, p.rootfs.propagation)?;
+  // Bind sources only the host's root can reach (mountsrc.rs): the helper
+  // is forked while we are that root, and opens them once the container's
+  // mount namespace exists.
+  let sources = mountsrc::start(init, &p.namespaces, &p.mounts)?;
   namespaces::enter_user(init, &nss)?;
   let fork = namespaces::enter_others(init, &nss, p.time_offsets.as_ref())?;
+  let source_fds = match sources {
+    Some(s) => s.receive(p.mounts.len())?,
+    None => Vec::new(),
+  };
   init.at("pid")?;
   if fork {
     init.at("fork")?;
@@ -210,7 +219,7 @@ fn run(init: &mut Init, prog_fd: RawFd, console: Option<RawFd>, npres: u32) -> R
       if m.fstype == "cgroup" {
         cgroupfs::mount_cgroup(rootfd.0, m, cgroupns)?;
       } else {
-        rootfs::mount_one(rootfd.0, m, idmapped.get(i).and_then(Option::as_ref))?;
+        rootfs::mount_one(rootfd.0, m, idmapped.get(i).and_then(Option::as_ref), source_fds.get(i).and_then(Option::as_ref))?;
       }
       if let Some(label) = &m.file_label {
         let mounted = rootfs::open_in_root(rootfd.0, &m.destination).ctx("mount", format!("reopen {}", m.destination))?;
@@ -218,6 +227,7 @@ fn run(init: &mut Init, prog_fd: RawFd, console: Option<RawFd>, npres: u32) -> R
       }
     }
     drop(idmapped);
+    drop(source_fds);
     for d in &p.devices {
       init.at("device")?;
       devices::create(rootfd.0, d)?;

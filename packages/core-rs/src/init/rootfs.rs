@@ -276,7 +276,7 @@ pub fn remount_readonly_late(rootfd: RawFd, m: &MountOp) -> Result<()> {
 
 /// One MountOp. `tree`: the detached id-mapped copy of the source made by
 /// idmap::prepare, attached here with move_mount(2) instead of mount(2).
-pub fn mount_one(rootfd: RawFd, m: &MountOp, tree: Option<&Fd>) -> Result<()> {
+pub fn mount_one(rootfd: RawFd, m: &MountOp, tree: Option<&Fd>, source: Option<&Fd>) -> Result<()> {
   let what = |s: &str| format!("{s} {} on {}", m.fstype, m.destination);
   // tmpcopyup copies the destination's mode only when it was there before.
   let existed = m.copy_up && open_in_root(rootfd, &m.destination).is_ok();
@@ -293,7 +293,9 @@ pub fn mount_one(rootfd: RawFd, m: &MountOp, tree: Option<&Fd>) -> Result<()> {
     super::idmap::attach(tree.0, dest.0).ctx("mount", what("attach (move_mount) the id-mapped"))?;
   } else {
     let fstype = if m.fstype.is_empty() || m.flags & libc::MS_BIND as u64 != 0 { None } else { Some(m.fstype.as_str()) };
-    let src = if m.source.is_empty() { Some(m.fstype.as_str()) } else { Some(m.source.as_str()) };
+    // A bind source opened by the host's root (mountsrc.rs) is bound from its fd.
+    let by_fd = source.map(|fd| format!("/proc/self/fd/{}", fd.0));
+    let src = if let Some(p) = &by_fd { Some(p.as_str()) } else if m.source.is_empty() { Some(m.fstype.as_str()) } else { Some(m.source.as_str()) };
     let flags = if delays_readonly(m) { m.flags & !(libc::MS_RDONLY as u64) } else { m.flags };
     mount(src, &dest.proc_path(), fstype, flags, Some(&m.data)).ctx("mount", what("mount"))?;
   }
