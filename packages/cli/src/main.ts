@@ -105,9 +105,8 @@ export async function main(args: string[], opts: MainOptions = {}): Promise<numb
     const p = await parser(u.args);
     argv = await p.parseAsync(u.args) as Record<string, any>;
   } catch (e) {
-    const message = (e as Error).message;
-    fs.writeSync(stdio.stderr, `oci-ts: ${message}\n`);
-    return 1;
+    // What only yargs checks (a value outside its choices): the same logrus error line.
+    return usageExit({ kind: 'error', message: (e as Error).message.replace(/\s*\n\s*/g, ' '), exitCode: 1, globals: {} }, stdio);
   }
   return dispatch(argv, u.args, opts, COMMANDS[commandName(argv)]);
 }

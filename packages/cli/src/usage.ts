@@ -112,6 +112,9 @@ export function checkUsage(args: string[], version: string, width = 80): UsageRe
     const detail = g.unknown !== undefined ? `flag provided but not defined: -${g.unknown}` : `flag needs an argument: -${g.needsArg}`;
     return { kind: 'error', message: detail, exitCode: 1, stdout: `Incorrect Usage. ${detail}\n\n${appHelp(version, width)}`, globals };
   }
+  // runc checks the log format before anything else (and logs the error as text).
+  const lf = globals['log-format'];
+  if (typeof lf === 'string' && lf !== 'text' && lf !== 'json') return { kind: 'error', message: `invalid log-format: ${lf}`, exitCode: 1, globals: {} };
   let i = g.next;
   const cmd = args[i];
   if (cmd === undefined) {

@@ -96,6 +96,9 @@ t.test('unknown flags are named, as runc names them, for every command', { skip:
   const g = ociTs(['--bogus', 'list']);
   t.equal(g.status, 1);
   t.equal(msg(g.stderr), 'flag provided but not defined: -bogus');
+  const lf = ociTs(['--log-format', 'xml', 'list']);
+  t.equal(lf.status, 1);
+  t.equal(msg(lf.stderr), msg(runc(['--log-format', 'xml', 'list']).stderr), 'an unknown log format: runc\'s words');
   const n = ociTs(['create', '--bundle']);
   t.equal(n.status, 1);
   t.equal(msg(n.stderr), msg(runc(['create', '--bundle']).stderr), 'a flag without its value: runc\'s words');
