@@ -48,10 +48,22 @@ export function readSkips(file = path.join(here, 'SKIPS.md')) {
 // Stand-ins for the images critest asks for by name, all on the busybox
 // layer of tools/clients: the default test image (a shell), and web servers
 // (busybox httpd) on the ports the specs fetch from.
-const web = (port) => ({ Cmd: ['sh', '-c', `mkdir -p /tmp/www && echo 'hello from oci-ts critest' >/tmp/www/index.html && exec httpd -f -p ${port} -h /tmp/www`] });
+// The multi-container log spec waits for "httpd" in the server's log.
+const web = (port) => ({ Cmd: ['sh', '-c', `mkdir -p /tmp/www && echo 'hello from oci-ts critest' >/tmp/www/index.html && echo "httpd: serving on port ${port}" && exec httpd -f -p ${port} -h /tmp/www`] });
+// The nginx one is also looked for by name: `pidof nginx` (HostPID spec) and
+// /var/run/nginx.pid. A script's comm is its file name, so a script called
+// nginx that keeps httpd as its child shows as nginx.
+const nginx = {
+  Cmd: ['sh', '-c', [
+    'mkdir -p /tmp/www /var/run',
+    "echo 'hello from oci-ts critest' >/tmp/www/index.html",
+    `printf '#!/bin/sh\\necho $$ >/var/run/nginx.pid\\necho "httpd: serving on port 80"\\nhttpd -f -p 80 -h /tmp/www & wait\\n' >/tmp/nginx`,
+    'chmod 755 /tmp/nginx', 'exec /tmp/nginx'].join(' && ')],
+  ExposedPorts: { '80/tcp': {} },
+};
 const IMAGES = [
   ['registry.k8s.io/e2e-test-images/busybox:1.29-2', { Cmd: ['sh'] }],
-  ['registry.k8s.io/e2e-test-images/nginx:1.14-2', { ...web(80), ExposedPorts: { '80/tcp': {} } }],
+  ['registry.k8s.io/e2e-test-images/nginx:1.14-2', nginx],
   ['registry.k8s.io/e2e-test-images/httpd:2.4.39-4', { ...web(80), ExposedPorts: { '80/tcp': {} } }],
   [`gcr.io/k8s-staging-cri-tools/hostnet-nginx-${process.arch === 'arm64' ? 'arm64' : 'amd64'}:latest`, web(12003)],
 ];
