@@ -23,8 +23,8 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), 'oci-ts-demo-'));
 const root = path.join(work, 'state');
 const bundle = path.join(work, 'bundle');
 fs.mkdirSync(bundle);
-fs.symlinkSync(path.join(base, 'rootfs'), path.join(bundle, 'rootfs'));
 const config = JSON.parse(fs.readFileSync(path.join(base, 'config.json'), 'utf8'));
+config.root.path = fs.realpathSync(path.join(base, 'rootfs')); // a symlinked rootfs is refused, as by runc
 config.hostname = 'oci-ts-demo';
 config.process.args = ['sh', '-c', [
   'echo "== inside the container"',

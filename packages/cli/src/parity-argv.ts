@@ -99,8 +99,10 @@ export function parityFastParse(args: string[]): Record<string, any> | undefined
       pos.push(a);
     }
   }
+  // `run -b B -- ID` (urfave/cli: everything after "--" is an argument, so an
+  // id may follow it, as runc accepts).
+  if (spec.rest === 'none') { pos.push(...rest); rest = []; }
   if (pos.length !== (spec.id ? 1 : 0)) return undefined;
-  if (rest.length && spec.rest === 'none') return undefined;
   if (spec.id) argv.id = pos[0];
   argv._.push(...rest);
   return argv;

@@ -17,8 +17,10 @@ const SIGRTMIN = 34, SIGRTMAX = 64;
 
 export function parseSignal(input: string | number): number {
   if (typeof input === 'number') return checkRange(input, String(input));
-  const s = input.trim();
-  if (/^\d+$/.test(s)) return checkRange(Number(s), s);
+  // As runc's parseSignal: strconv.Atoi first (an optional "+", no
+  // whitespace: " 9" is an unknown signal), then a name.
+  const s = input;
+  if (/^\+?\d+$/.test(s)) return checkRange(Number(s), s);
   let name = s.toUpperCase();
   if (!name.startsWith('SIG')) name = 'SIG' + name;
   if (name in SIGNALS) return SIGNALS[name];

@@ -128,6 +128,7 @@ export class StateStore {
       throw new OciError('ESTATE', `corrupt state file ${this.statePath(id)}: ${(e as Error).message}`, { cause: e });
     }
     checkState(state, this.statePath(id));
+    if (state.id !== id) throw new OciError('ESTATE', `corrupt state file ${this.statePath(id)}: it is the state of ${JSON.stringify(state.id)}`);
     return state;
   }
 

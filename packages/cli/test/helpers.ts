@@ -63,10 +63,16 @@ export async function executorAvailable(): Promise<string | undefined> {
   return undefined;
 }
 
-/** A bundle dir for one test: config.json from the busybox bundle (patched) and a rootfs symlink to the shared rootfs. */
+/**
+ * A bundle dir for one test: config.json from the busybox bundle (patched)
+ * with root.path the shared rootfs by its real path (a symlinked rootfs is
+ * refused, as by runc); `rootfs` in the bundle links to it for tests that
+ * look there.
+ */
 export function makeBundle(dir: string, patch: (cfg: any) => void = () => {}): string {
   const base = busyboxBundle();
   const cfg = JSON.parse(fs.readFileSync(path.join(base, 'config.json'), 'utf8'));
+  cfg.root.path = fs.realpathSync(path.join(base, 'rootfs'));
   patch(cfg);
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(cfg));

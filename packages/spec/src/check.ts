@@ -57,6 +57,9 @@ function checkProcess(config: Spec, opts: CheckOptions, add: Add): void {
     return;
   }
   if (opts.forStart && (!p.args || p.args.length === 0)) add('/process/args', 'PROCESS_ARGS_EMPTY', 'process.args must name the program to run, found ' + (p.args ? 'an empty array' : 'nothing'), p.args);
+  // execve(2) takes NUL-terminated strings: "a\0b" would run as "a" (or,
+  // worse, be joined to "ab"). runc refuses it (Go's exec: invalid argument).
+  p.args?.forEach((a, i) => { if (typeof a === 'string' && a.includes('\0')) add(`/process/args/${i}`, 'ARGS_NUL_BYTE', `process.args[${i}] must not contain a NUL byte`, a); });
   // config.md "Process": cwd "MUST be an absolute path".
   if (!p.cwd.startsWith('/')) add('/process/cwd', 'PROCESS_CWD_RELATIVE', `process.cwd must be an absolute path, found ${describe(p.cwd)}`, p.cwd);
   // config.md: env entries are KEY=value; runc's prepareEnv rejects others.

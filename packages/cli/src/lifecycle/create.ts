@@ -26,7 +26,7 @@ import type { Spec } from '../spec-types.ts';
 import { validateId, type SavedState, type StateStore } from '../state.ts';
 import { cgroupResources, destroyCgroups, needsCgroups } from './cgroup.ts';
 import { childFailStep, maybeFail } from './fail-at.ts';
-import { MAX_CONFIG_BYTES, readRegularFile } from '../files.ts';
+import { fileError, MAX_CONFIG_BYTES, readRegularFile } from '../files.ts';
 
 export interface CreateOptions {
   store: StateStore;
@@ -74,6 +74,24 @@ async function readBundleConfig(bundle: string): Promise<Spec> {
     throw new OciError('ENOCONFIG', (e as Error).message, { cause: e });
   }
   return parseConfigText(text);
+}
+
+/**
+ * root.path must name the rootfs itself, not a symlink to it (nor a path
+ * through one): the init binds it onto itself and pivots into it, and a
+ * link would be followed to wherever it points, "/" included. runc refuses
+ * the same (libcontainer/configs/validate rootfs()), with these words.
+ */
+function checkRootfs(spec: Spec, bundle: string): void {
+  if (typeof spec.root?.path !== 'string' || !spec.root.path) return; // the compiler names the field
+  const rootfs = path.resolve(bundle, spec.root.path);
+  let real: string;
+  try {
+    real = fs.realpathSync(rootfs);
+  } catch (e) {
+    throw new OciError('EROOTFS', `invalid rootfs: ${fileError(e, 'stat', rootfs).message}`, { cause: e });
+  }
+  if (real !== rootfs) throw new OciError('EROOTFS', 'invalid rootfs: not an absolute path, or a symlink');
 }
 
 /** exec.fifo, 0622 as runc's: @oci/core's mkfifo(3) (Node has none), else coreutils' mkfifo (a 9 ms spawn). */
@@ -128,6 +146,7 @@ export async function create(o: CreateOptions): Promise<Created> {
     cleanup.push(release);
     store.createDir(id);
     cleanup.push(() => store.remove(id));
+    checkRootfs(spec, bundle);
 
     let manager: CgroupManager | undefined;
     let systemdUnit: SystemdSaved | undefined;

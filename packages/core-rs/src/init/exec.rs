@@ -41,6 +41,11 @@ pub fn lookup(args: &[String], env: &[String]) -> Result<CString> {
   let Some(name) = args.first().filter(|a| !a.is_empty()) else {
     return Err(InitError::new("exec-lookup", "process.args is empty"));
   };
+  // execve(2) strings end at the first NUL: "a\0b" must not run as "a" (or
+  // as "ab", which cstr() would make of it). runc refuses it too.
+  if let Some(i) = args.iter().position(|a| a.contains('\0')) {
+    return Err(InitError { step: "exec-lookup", errno: libc::EINVAL, message: format!("process.args[{i}] contains a NUL byte") });
+  }
   if name.contains('/') {
     return match executable(name) {
       Ok(()) => Ok(cstr(name)),
@@ -67,4 +72,47 @@ pub fn exec(path: &CString, args: &[String], env: &[String]) -> InitError {
   envp.push(std::ptr::null());
   unsafe { libc::execve(path.as_ptr(), argv.as_ptr(), envp.as_ptr()) };
   InitError::os("exec", &io::Error::last_os_error(), format!("execve {}", path.to_string_lossy()))
+}
+
+/// The environment with HOME set when it is missing or empty, as runc does
+/// (libcontainer/init_linux.go setupUser): the home of `uid` in the
+/// container's /etc/passwd, "/" when the file or the entry is missing.
+pub fn with_home(env: &[String], uid: u32) -> Vec<String> {
+  if env.iter().any(|e| e.strip_prefix("HOME=").is_some_and(|v| !v.is_empty())) {
+    return env.to_vec();
+  }
+  let home = passwd_home(uid).unwrap_or_else(|| "/".to_string());
+  let mut out: Vec<String> = env.iter().filter(|e| !e.starts_with("HOME=")).cloned().collect();
+  out.push(format!("HOME={home}"));
+  out
+}
+
+/// The image's /etc/passwd, read as every file the runtime reads: without
+/// blocking (a FIFO there must not hang the init), regular files only, and
+/// bounded.
+fn passwd_home(uid: u32) -> Option<String> {
+  const MAX: usize = 4 << 20;
+  let fd = unsafe { libc::open(c"/etc/passwd".as_ptr(), libc::O_RDONLY | libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_CLOEXEC) };
+  if fd < 0 {
+    return None;
+  }
+  let fd = super::rootfs::Fd(fd);
+  let mut st: libc::stat = unsafe { std::mem::zeroed() };
+  if unsafe { libc::fstat(fd.0, &mut st) } < 0 || st.st_mode & libc::S_IFMT != libc::S_IFREG {
+    return None;
+  }
+  let mut buf = vec![0u8; MAX];
+  let mut len = 0;
+  while len < MAX {
+    let n = unsafe { libc::read(fd.0, buf[len..].as_mut_ptr() as *mut libc::c_void, MAX - len) };
+    if n <= 0 {
+      break;
+    }
+    len += n as usize;
+  }
+  let text = String::from_utf8_lossy(&buf[..len]);
+  text.lines().find_map(|line| {
+    let f: Vec<&str> = line.split(':').collect();
+    (f.len() >= 6 && f[2].parse::<u32>().ok() == Some(uid)).then(|| f[5].to_string())
+  }).filter(|h| !h.is_empty())
 }

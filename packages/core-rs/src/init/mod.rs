@@ -356,6 +356,9 @@ fn run(init: &mut Init, prog_fd: RawFd, console: Option<RawFd>, npres: u32) -> R
   // user may reach) is it retried as the user below.
   init.at("cwd")?;
   let cwd_done = attrs::chdir_as_root(&pr.cwd)?;
+  // HOME from the container's /etc/passwd, read while we are still root
+  // (runc setupUser: "if we didn't get HOME already, set it").
+  let env = exec::with_home(&pr.env, pr.uid);
   init.at("user")?;
   console::chown_stdio(pr.uid);
   creds::set_user(pr)?;
@@ -375,7 +378,7 @@ fn run(init: &mut Init, prog_fd: RawFd, console: Option<RawFd>, npres: u32) -> R
     attrs::chdir(&pr.cwd)?;
   }
   init.at("exec-lookup")?;
-  let exe = exec::lookup(&pr.args, &pr.env)?;
+  let exe = exec::lookup(&pr.args, &env)?;
 
   init.chan.send(&json!({"type": "ready"}))?;
   init.chan.close();
@@ -404,7 +407,7 @@ fn run(init: &mut Init, prog_fd: RawFd, console: Option<RawFd>, npres: u32) -> R
   if pr.seccomp.is_none() {
     cloexec_all(npres)?;
   }
-  Err(exec::exec(&exe, &pr.args, &pr.env))
+  Err(exec::exec(&exe, &pr.args, &env))
 }
 
 /// Marks every fd beyond 0-2 and the preserved ones close-on-exec
