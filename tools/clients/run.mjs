@@ -72,6 +72,12 @@ for (const [i, runtime] of runtimes.entries()) {
     },
   });
   for (const p of res.problems) console.log(`# cleanup: ${p}`);
+  // The run must leave nothing on the host outside its own directory: a
+  // cgroup directory still there after close is a failure (issue 13).
+  const left = res.problems.filter((p) => p.startsWith('left behind: '));
+  n++;
+  if (left.length) { failed++; console.log(`not ok ${n} - ${show(runtime)}: nothing left on the host after the run\n  ---\n  message: |\n${left.map((l) => '    ' + l).join('\n')}\n  ...`); }
+  else console.log(`ok ${n} - ${show(runtime)}: nothing left on the host after the run`);
   runs.push(res);
 }
 console.log(`1..${n}`);

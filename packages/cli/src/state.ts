@@ -63,6 +63,10 @@ function checkState(s: unknown, file: string): asserts s is SavedState {
     if (o[k] !== undefined && (typeof o[k] !== 'object' || o[k] === null || Array.isArray(o[k]))) throw bad(`"${k}" is not an object`);
   }
   if (o.cgroupPaths && Object.values(o.cgroupPaths as object).some((v) => typeof v !== 'string' || !v.startsWith('/'))) throw bad('"cgroupPaths" holds a value that is not an absolute path');
+  for (const k of ['poststart', 'poststop'] as const) {
+    const hs = (o.hooks as Record<string, unknown> | undefined)?.[k];
+    if (hs !== undefined && (!Array.isArray(hs) || hs.some((h) => typeof h !== 'object' || h === null || typeof (h as { path?: unknown }).path !== 'string'))) throw bad(`"hooks.${k}" is not a list of hooks`);
+  }
   if (o.cgroupCreated !== undefined && (!Array.isArray(o.cgroupCreated) || o.cgroupCreated.some((v) => typeof v !== 'string'))) throw bad('"cgroupCreated" is not a list of paths');
 }
 

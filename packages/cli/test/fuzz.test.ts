@@ -62,14 +62,13 @@ if (why) {
 
   t.test('config.json: mutated structure, types and sizes, whole-file oddities, special files', async (t) => {
     const cases: Array<[string, (f: string) => void]> = [];
-    for (let i = 0; i < 24; i++) { const text = mutate(); cases.push([`mutation ${i}`, (f) => fs.writeFileSync(f, text)]); }
-    for (const text of ['', 'null', '[]', '"x"', '{', '\uFEFF{}', '{"ociVersion":1}', '['.repeat(200_000), JSON.stringify({ ...base, extra: 'x'.repeat(1 << 20) })]) {
+    for (let i = 0; i < 8; i++) { const text = mutate(); cases.push([`mutation ${i}`, (f) => fs.writeFileSync(f, text)]); }
+    for (const text of ['', '{', '['.repeat(200_000), JSON.stringify({ ...base, extra: 'x'.repeat(1 << 20) })]) {
       cases.push([`text ${JSON.stringify(text.slice(0, 20))} (${text.length} bytes)`, (f) => fs.writeFileSync(f, text)]);
     }
     cases.push(['larger than the bound', (f) => { const fd = fs.openSync(f, 'w'); fs.ftruncateSync(fd, (16 << 20) + 10); fs.closeSync(fd); }]);
     cases.push(['a FIFO', (f) => { spawnSync('mkfifo', [f]); }]);
     cases.push(['-> /dev/zero', (f) => fs.symlinkSync('/dev/zero', f)]);
-    cases.push(['-> /dev/null', (f) => fs.symlinkSync('/dev/null', f)]);
     cases.push(['a directory', (f) => fs.mkdirSync(f)]);
     cases.push(['a dangling symlink', (f) => fs.symlinkSync(path.join(dir, 'nowhere'), f)]);
     for (const [name, make] of cases) {
@@ -90,34 +89,27 @@ if (why) {
     const good = { ociVersion: '1.2.0', id: 'x', phase: 'created', pid: 0, pidStartTime: '1', bundle: '/nonexistent-bundle', rootfs: '/nonexistent-rootfs', created: '2026-01-01T00:00:00Z', owner: '', cgroupPaths: {}, hooks: {}, pidNamespace: true };
     // pids never of a live process: 0, negative, huge, wrong types.
     const fields: Record<string, unknown[]> = {
-      pid: [-1, 2 ** 53, 1.5, '1', null, [], 999_999_999],
-      pidStartTime: [null, 1, [], {}],
-      cgroupPaths: [null, [], 'x', { pids: 1 }, { pids: 'relative' }, { pids: '' }],
-      hooks: [null, [], { poststop: 'x' }, { poststop: [null] }, { poststop: [{ path: 1 }] }],
-      phase: [null, 1, 'creating', 'bogus'],
-      created: [null, 1, ''],
-      bundle: [null, 1, []],
-      id: [null, 1],
+      pid: [-1, '1', 999_999_999],
+      pidStartTime: [{}],
+      cgroupPaths: [{ pids: 1 }, { pids: 'relative' }],
+      hooks: [{ poststop: 'x' }, { poststop: [null] }],
+      phase: ['creating'],
     };
     const cases: Array<[string, (f: string) => void]> = [];
     let current = '';
     for (const [k, vs] of Object.entries(fields)) for (const v of vs) cases.push([`${k}=${JSON.stringify(v)}`, (f) => fs.writeFileSync(f, JSON.stringify({ ...good, id: current, [k]: v }))]);
     cases.push(['the state of another id', (f) => fs.writeFileSync(f, JSON.stringify({ ...good, id: 'another' }))]);
-    for (const text of ['', '{', 'null', '[]', '1', '"x"', '['.repeat(100_000)]) cases.push([`text ${JSON.stringify(text.slice(0, 10))}`, (f) => fs.writeFileSync(f, text)]);
+    for (const text of ['{', '['.repeat(100_000)]) cases.push([`text ${JSON.stringify(text.slice(0, 10))}`, (f) => fs.writeFileSync(f, text)]);
     cases.push(['a FIFO', (f) => { spawnSync('mkfifo', [f]); }]);
     cases.push(['-> /dev/zero', (f) => fs.symlinkSync('/dev/zero', f)]);
-    cases.push(['a directory', (f) => fs.mkdirSync(f)]);
-    cases.push(['larger than the bound', (f) => { const fd = fs.openSync(f, 'w'); fs.ftruncateSync(fd, (16 << 20) + 10); fs.closeSync(fd); }]);
     for (const [name, make] of cases) {
       const id = uniqueId('fs');
       current = id;
       fs.mkdirSync(path.join(root, id), { recursive: true, mode: 0o700 });
       make(path.join(root, id, 'state.json'));
-      for (const args of [['state', id], ['list'], ['kill', id, 'KILL']]) {
-        const r = oci(args);
-        clean(t, r, `${args[0]}, state ${name}`);
-      }
+      clean(t, oci(['state', id]), `state, state ${name}`);
       const l = oci(['list', '-q']);
+      clean(t, l, `list, state ${name}`);
       t.equal(l.status, 0, `list, state ${name}: still lists`);
       const d = oci(['delete', '-f', id]);
       clean(t, d, `delete -f, state ${name}`);

@@ -67,7 +67,6 @@ t.test('signals: numeric, named, with or without SIG, real-time', (t) => {
   t.equal(parseSignal('RTMAX-1'), 63);
   t.equal(parseSignal('0'), 0, 'signal 0 checks the process exists, as kill(2)');
   t.equal(parseSignal('+9'), 9, 'a leading + as Go strconv.Atoi');
-  for (const bad of ['65', 'SIGNOPE', '', '-1', ' 9', '9 ', ' KILL', 'KILL
-']) t.throws(() => parseSignal(bad), { code: 'EINVALIDSIGNAL' }, JSON.stringify(bad));
+  for (const bad of ['65', 'SIGNOPE', '', '-1', ' 9', '9 ', ' KILL', 'KILL\n']) t.throws(() => parseSignal(bad), { code: 'EINVALIDSIGNAL' }, JSON.stringify(bad));
   t.end();
 });

@@ -54,6 +54,7 @@ export class Session {
     /** @type {(() => Promise<void>)[]} cleanups run in reverse order */
     this.cleanups = [];
     this.netnsBefore = listNetns();
+    this.cgroupRootsBefore = new Set(fs.readdirSync(CGROUP_ROOT));
     this.globalsBefore = new Set(Object.keys(GLOBAL_PATHS).filter((p) => fs.existsSync(p)));
     this.env = { ...process.env, PATH: `${cacheBin}:${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}` };
   }
@@ -125,7 +126,8 @@ export class Session {
         await sh(['ip', 'netns', 'delete', ns], { check: false });
       }
     }
-    problems.push(...removeCgroupTree(this.cgroupParent));
+    problems.push(...removeCgroupTree(this.cgroupParent, this.cgroupRootsBefore));
+    for (const p of cgroupLeftovers(this.cgroupParent)) problems.push(`left behind: ${p}`);
     // Paths the clients create outside their configurable roots; removed
     // only when they did not exist before this session and hold no files
     // but our own (empty directories, dockerd's generated trust key).
@@ -221,14 +223,41 @@ function killCgroupTree(parent) {
   }
 }
 
-function removeCgroupTree(parent) {
+/** statfs(2) f_type of tmpfs (linux/magic.h TMPFS_MAGIC). */
+const TMPFS_MAGIC = 0x01021994;
+
+/**
+ * Removes our cgroup parent from every hierarchy. podman 4.3's cgroupfs
+ * manager also creates it under controllers /proc/cgroups lists but that
+ * are not mounted here (hugetlb, net_cls...): plain directories on the
+ * /sys/fs/cgroup tmpfs with a `tasks` file, which rmdir(2) cannot remove;
+ * those go with their files, and a controller directory that did not exist
+ * before the session (`rootsBefore`) goes too once it is empty (issue 13).
+ */
+export function removeCgroupTree(parent, rootsBefore) {
   const problems = [];
   for (const root of cgroupDirs(parent)) {
+    let tmpfs = false;
+    try { tmpfs = fs.statfsSync(root).type === TMPFS_MAGIC; } catch {}
+    if (tmpfs) {
+      try { fs.rmSync(root, { recursive: true, force: true }); } catch (e) { problems.push(`rm ${root}: ${e.code}`); }
+      continue;
+    }
     for (const d of walk(root).reverse()) {
       try { fs.rmdirSync(d); } catch (e) { problems.push(`rmdir ${d}: ${e.code}`); }
     }
   }
+  for (const h of fs.readdirSync(CGROUP_ROOT)) {
+    if (rootsBefore.has(h)) continue;
+    const p = path.join(CGROUP_ROOT, h);
+    try { if (fs.statfsSync(p).type === TMPFS_MAGIC && fs.readdirSync(p).length === 0) fs.rmdirSync(p); } catch {}
+  }
   return problems;
+}
+
+/** What is left of our cgroup parent anywhere under /sys/fs/cgroup (checked after close). */
+export function cgroupLeftovers(parent) {
+  return cgroupDirs(parent);
 }
 
 /** Checks that the client binaries exist; returns the missing ones. */

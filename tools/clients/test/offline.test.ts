@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { buildImages, IMAGE, PAUSE_IMAGE, probeBinary } from '../lib/image.mjs';
 import { containerdConfig, CRI_HANDLER } from '../lib/containerd.mjs';
-import { Session, clientsDir, mountsUnder, pidsMentioning } from '../lib/session.mjs';
+import { CGROUP_ROOT, Session, cgroupLeftovers, clientsDir, mountsUnder, pidsMentioning, removeCgroupTree } from '../lib/session.mjs';
 
 const isRoot = process.getuid?.() === 0;
 const has = (bin: string) => spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0 || fs.existsSync(bin);
@@ -132,4 +132,22 @@ t.test('closing a session removes processes, mounts, cgroups and files it left',
   await new Promise((r) => setTimeout(r, 100));
   t.ok(child.exitCode !== null || child.signalCode !== null, 'the process was killed');
   if (inCg) t.ok(inCg.exitCode !== null || inCg.signalCode !== null, 'the cgroup\'s process was killed');
+});
+
+t.test('cleanup removes what podman leaves under unmounted controllers (plain dirs on the cgroup tmpfs with a tasks file)', { skip: !isRoot ? 'needs root' : false }, async (t) => {
+  let tmpfs = false;
+  try { tmpfs = fs.statfsSync(CGROUP_ROOT).type === 0x01021994; } catch { /* no /sys/fs/cgroup */ }
+  if (!tmpfs) return t.skip('/sys/fs/cgroup is not a tmpfs here');
+  const before = new Set(fs.readdirSync(CGROUP_ROOT));
+  // A controller directory that is not mounted, as podman makes for hugetlb or net_cls.
+  const fake = `oci-ts-harden-fake-${process.pid}`;
+  const parent = `oci-ts-clients-harden-${process.pid}`;
+  const conmon = path.join(CGROUP_ROOT, fake, parent, 'podman/conmon');
+  fs.mkdirSync(conmon, { recursive: true });
+  fs.writeFileSync(path.join(conmon, 'tasks'), '');
+  t.teardown(() => fs.rmSync(path.join(CGROUP_ROOT, fake), { recursive: true, force: true }));
+  t.same(cgroupLeftovers(parent), [path.join(CGROUP_ROOT, fake, parent)], 'found as a leftover');
+  t.same(removeCgroupTree(parent, before), [], 'removed without problems');
+  t.same(cgroupLeftovers(parent), [], 'nothing left');
+  t.notOk(fs.existsSync(path.join(CGROUP_ROOT, fake)), 'the controller directory it created is gone too');
 });
