@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # man-db and zsh: the CLI tests render the generated man pages and check the zsh completion script.
-APT_PACKAGES=(busybox-static runc crun python3-seccomp hyperfine jq tmux iproute2 procps qemu-system-x86 xz-utils man-db zsh apparmor)
+APT_PACKAGES=(busybox-static runc crun python3-seccomp hyperfine jq tmux iproute2 procps qemu-system-x86 xz-utils man-db zsh apparmor criu iptables)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

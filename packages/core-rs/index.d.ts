@@ -10,6 +10,13 @@
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
 /**
+ * mount(2) `source` on `target` with MS_BIND | MS_REC (a recursive bind
+ * mount), for CRIU's restore root: CRIU needs the root it restores into to
+ * be a mount point whose parent is not overmounted, as runc arranges it.
+ */
+export declare function bindMount(source: string, target: string): void
+
+/**
  * BPF_PROG_ATTACH with attach type BPF_CGROUP_DEVICE: attaches `progFd` to
  * the cgroup2 directory open as `cgroupFd`. `flags` are BPF_F_ALLOW_OVERRIDE
  * (1) / BPF_F_ALLOW_MULTI (2) / BPF_F_REPLACE (4).
@@ -104,6 +111,13 @@ export interface ReceivedFds {
   fds: Array<number>
 }
 
+export interface ReceivedMsg {
+  /** The bytes of the message (one record on a SOCK_SEQPACKET socket); empty at end of stream. */
+  data: Buffer
+  /** Every fd it carried (SCM_RIGHTS, O_CLOEXEC); the caller closes them. */
+  fds: Array<number>
+}
+
 /**
  * Receive one fd sent with SCM_RIGHTS (blocking until a message arrives,
  * or `timeoutMs`). Codes: 'EOF' at end of stream, 'ENOFD' when the message
@@ -122,6 +136,13 @@ export declare function recvFd(socketFd: number, timeoutMs?: number | undefined 
 export declare function recvFds(socketFd: number, maxBytes: number, maxFds: number): ReceivedFds | null
 
 /**
+ * One recvmsg(2) of at most `maxLen` bytes with the fds it carries, blocking
+ * until a message arrives or `timeoutMs`. Codes: 'EMSGSIZE' when the record
+ * was longer than `maxLen` (its fds are closed), 'ETIMEDOUT'.
+ */
+export declare function recvMsg(socketFd: number, maxLen: number, timeoutMs?: number | undefined | null): ReceivedMsg
+
+/**
  * Send `fd` over the unix socket `socketFd` (SCM_RIGHTS, unix(7)) with
  * `data` as the message (one NUL byte when absent). Works on a Node
  * net.Socket's non-blocking fd too (waits until writable).
@@ -135,8 +156,12 @@ export declare function sendFd(socketFd: number, fd: number, data?: string | und
  */
 export declare function setChildSubreaper(on: boolean): void
 
-/** socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC): two connected, blocking fds. */
-export declare function socketpair(): [number, number]
+/**
+ * socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC): two connected, blocking
+ * fds. `seqpacket`: SOCK_SEQPACKET instead, whose reads return whole
+ * records (CRIU's `criu swrk` RPC needs that: one protobuf per record).
+ */
+export declare function socketpair(seqpacket?: boolean | undefined | null): [number, number]
 
 export interface SpawnedInit {
   /**
@@ -166,6 +191,9 @@ export interface SpawnInitOptions {
   /** The executor to run; default: `oci-ts-init` next to the .node file. */
   initPath?: string
 }
+
+/** umount2(2) with MNT_DETACH (a lazy unmount). */
+export declare function unmountDetach(target: string): void
 
 /**
  * flock(2) LOCK_EX|LOCK_NB (or LOCK_SH with `shared`): true when taken,

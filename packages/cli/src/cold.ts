@@ -25,4 +25,6 @@ export const COMMANDS: Record<string, () => Promise<CommandHandler>> = {
   attach: async () => (await import('./commands/attach.ts')).attachCommand,
   planner: async () => (await import('./commands/planner.ts')).plannerCommand,
   'attach-holder': async () => (await import('./commands/attach.ts')).attachHolderCommand,
+  checkpoint: async () => (await import('./commands/checkpoint.ts')).checkpointCommand,
+  restore: async () => (await import('./commands/restore.ts')).restoreCommand,
 };

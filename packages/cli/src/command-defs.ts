@@ -95,6 +95,18 @@ const UPDATE_FLAG_HELP: [string, string][] = [
   ['mem-bw-schema', 'The string of Intel RDT/MBA memory bandwidth schema (not supported)'],
 ];
 
+/** The flags runc's checkpoint and restore share (criuOptions). */
+const CRIU_FLAGS: FlagDef[] = [
+  { name: 'tcp-established', type: 'bool', default: false, describe: 'allow open tcp connections' },
+  { name: 'ext-unix-sk', type: 'bool', default: false, describe: 'allow external unix sockets' },
+  { name: 'shell-job', type: 'bool', default: false, describe: 'allow shell jobs' },
+  { name: 'lazy-pages', type: 'bool', default: false, describe: 'use userfaultfd to lazily restore memory pages' },
+  { name: 'file-locks', type: 'bool', default: false, describe: 'handle file locks, for safety' },
+  { name: 'manage-cgroups-mode', type: 'string', default: '', describe: "cgroups mode: 'soft' (default), 'full', 'strict' and 'ignore'", complete: ['soft', 'full', 'strict', 'ignore'] },
+  { name: 'empty-ns', type: 'string', default: '', describe: "create a namespace, but don't restore its properties (network)", complete: ['network'] },
+  { name: 'auto-dedup', type: 'bool', default: false, describe: 'enable auto deduplication of memory images' },
+];
+
 export const APP = {
   name: 'oci-ts',
   summary: 'Open Container Initiative runtime',
@@ -264,6 +276,38 @@ Note: if data is read from a file or the standard input, the other options are a
     name: 'features', summary: 'show the enabled features', usage: '', yargs: 'features', args: { min: 0, max: 0 },
     description: 'Show the enabled features.\nThe result is parsable as a JSON.\nSee https://github.com/opencontainers/runtime-spec/blob/main/features.md for the type definition.',
     flags: [],
+  },
+  {
+    name: 'checkpoint', summary: 'checkpoint a running container', usage: '[command options] <container-id>', yargs: 'checkpoint <id>', args: { min: 1, max: 1 },
+    argsHelp: 'Where "<container-id>" is the name for the instance of the container to be checkpointed.',
+    description: 'The checkpoint command saves the state of the container instance (with CRIU).',
+    flags: [
+      { name: 'image-path', type: 'string', default: '', describe: 'path for saving criu image files', complete: 'dir' },
+      { name: 'work-path', type: 'string', default: '', describe: 'path for saving work files and logs', complete: 'dir' },
+      { name: 'parent-path', type: 'string', default: '', describe: 'path for previous criu image files in pre-dump', complete: 'dir' },
+      { name: 'leave-running', type: 'bool', default: false, describe: 'leave the process running after checkpointing' },
+      ...CRIU_FLAGS,
+      { name: 'status-fd', type: 'number', default: -1, showDefault: '-1', describe: 'criu writes \\0 to this FD once lazy-pages is ready (not supported)' },
+      { name: 'page-server', type: 'string', default: '', describe: 'ADDRESS:PORT of the page server (not supported)' },
+      { name: 'pre-dump', type: 'bool', default: false, describe: "dump container's memory information only, leave the container running after this" },
+    ],
+  },
+  {
+    name: 'restore', summary: 'restore a container from a previous checkpoint', usage: '[command options] <container-id>', yargs: 'restore <id>', args: { min: 1, max: 1 },
+    argsHelp: 'Where "<container-id>" is the name for the instance of the container to be restored.',
+    description: 'Restores the saved state of the container instance that was previously saved using the oci-ts checkpoint command.',
+    flags: [
+      { name: 'console-socket', type: 'string', default: '', describe: "path to an AF_UNIX socket which will receive a file descriptor referencing the master end of the console's pseudoterminal", complete: 'file' },
+      { name: 'image-path', type: 'string', default: '', describe: 'path to criu image files for restoring', complete: 'dir' },
+      { name: 'work-path', type: 'string', default: '', describe: 'path for saving work files and logs', complete: 'dir' },
+      ...CRIU_FLAGS,
+      { name: 'bundle', alias: 'b', type: 'string', default: '', describe: 'path to the root of the bundle directory', complete: 'dir' },
+      { name: 'detach', alias: 'd', type: 'bool', default: false, describe: "detach from the container's process" },
+      { name: 'pid-file', type: 'string', default: '', describe: 'specify the file to write the process id to', complete: 'file' },
+      { name: 'no-subreaper', type: 'bool', default: false, describe: 'disable the use of the subreaper used to reap reparented processes' },
+      { name: 'no-pivot', type: 'bool', default: false, describe: 'do not use pivot root to jail process inside rootfs. This should be used whenever the rootfs is on top of a ramdisk' },
+      { name: 'lsm-profile', type: 'string', default: '', describe: 'Specify an LSM profile to be used during restore in the form of TYPE:NAME.' },
+    ],
   },
   {
     name: 'version', summary: 'print the version', usage: '', yargs: 'version', args: { min: 0, max: 0 },

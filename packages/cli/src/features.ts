@@ -67,6 +67,8 @@ export function features(deps: FeaturesDeps): Record<string, unknown> {
     },
     annotations: {
       'org.oci-ts.version': deps.version,
+      // checkpoint/restore through CRIU (runc reports the same as org.opencontainers.runc.checkpoint.enabled).
+      'org.oci-ts.checkpoint.enabled': 'true',
     },
   };
 }

@@ -15,11 +15,14 @@ pub fn close(env: Env, fd: i32) -> napi::Result<()> {
   Ok(())
 }
 
-/// socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC): two connected, blocking fds.
+/// socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC): two connected, blocking
+/// fds. `seqpacket`: SOCK_SEQPACKET instead, whose reads return whole
+/// records (CRIU's `criu swrk` RPC needs that: one protobuf per record).
 #[napi(ts_return_type = "[number, number]")]
-pub fn socketpair(env: Env) -> napi::Result<Vec<i32>> {
+pub fn socketpair(env: Env, seqpacket: Option<bool>) -> napi::Result<Vec<i32>> {
   let mut fds = [0; 2];
-  if unsafe { libc::socketpair(libc::AF_UNIX, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0, fds.as_mut_ptr()) } < 0 {
+  let kind = if seqpacket.unwrap_or(false) { libc::SOCK_SEQPACKET } else { libc::SOCK_STREAM };
+  if unsafe { libc::socketpair(libc::AF_UNIX, kind | libc::SOCK_CLOEXEC, 0, fds.as_mut_ptr()) } < 0 {
     return Err(jserr::last(&env, "socketpair"));
   }
   Ok(fds.to_vec())
@@ -52,6 +55,49 @@ pub fn recv_fd(env: Env, socket_fd: i32, timeout_ms: Option<i32>) -> napi::Resul
     Ok(Received::Eof) => Err(jserr::error(&env, "EOF", None, "recvmsg: end of stream before a file descriptor arrived")),
     Err(e) => Err(jserr::os(&env, "recvmsg(SCM_RIGHTS)", &e)),
   }
+}
+
+#[napi(object)]
+pub struct ReceivedMsg {
+  /// The bytes of the message (one record on a SOCK_SEQPACKET socket); empty at end of stream.
+  pub data: napi::bindgen_prelude::Buffer,
+  /// Every fd it carried (SCM_RIGHTS, O_CLOEXEC); the caller closes them.
+  pub fds: Vec<i32>,
+}
+
+/// One recvmsg(2) of at most `maxLen` bytes with the fds it carries, blocking
+/// until a message arrives or `timeoutMs`. Codes: 'EMSGSIZE' when the record
+/// was longer than `maxLen` (its fds are closed), 'ETIMEDOUT'.
+#[napi]
+pub fn recv_msg(env: Env, socket_fd: i32, max_len: u32, timeout_ms: Option<i32>) -> napi::Result<ReceivedMsg> {
+  match sys::recv_msg(socket_fd, max_len as usize, timeout_ms.unwrap_or(-1)) {
+    Ok((data, fds)) => Ok(ReceivedMsg { data: data.into(), fds }),
+    Err(e) => Err(jserr::os(&env, "recvmsg", &e)),
+  }
+}
+
+/// mount(2) `source` on `target` with MS_BIND | MS_REC (a recursive bind
+/// mount), for CRIU's restore root: CRIU needs the root it restores into to
+/// be a mount point whose parent is not overmounted, as runc arranges it.
+#[napi]
+pub fn bind_mount(env: Env, source: String, target: String) -> napi::Result<()> {
+  let bad = |p: &str| jserr::error(&env, "EINVAL", Some(libc::EINVAL), &format!("mount({p}): a NUL byte in the path"));
+  let s = std::ffi::CString::new(source.as_bytes()).map_err(|_| bad(&source))?;
+  let t = std::ffi::CString::new(target.as_bytes()).map_err(|_| bad(&target))?;
+  if unsafe { libc::mount(s.as_ptr(), t.as_ptr(), std::ptr::null(), libc::MS_BIND | libc::MS_REC, std::ptr::null()) } < 0 {
+    return Err(jserr::last(&env, &format!("mount({source}, {target}, MS_BIND|MS_REC)")));
+  }
+  Ok(())
+}
+
+/// umount2(2) with MNT_DETACH (a lazy unmount).
+#[napi]
+pub fn unmount_detach(env: Env, target: String) -> napi::Result<()> {
+  let t = std::ffi::CString::new(target.as_bytes()).map_err(|_| jserr::error(&env, "EINVAL", Some(libc::EINVAL), &format!("umount2({target}): a NUL byte in the path")))?;
+  if unsafe { libc::umount2(t.as_ptr(), libc::MNT_DETACH) } < 0 {
+    return Err(jserr::last(&env, &format!("umount2({target}, MNT_DETACH)")));
+  }
+  Ok(())
 }
 
 /// mkfifo(3) with exactly `mode` (chmod(2) after, so the umask does not

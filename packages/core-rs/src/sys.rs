@@ -136,10 +136,25 @@ pub enum Received {
 /// O_CLOEXEC with MSG_CMSG_CLOEXEC so it cannot leak into a child). Extra fds
 /// are closed. `timeout_ms` < 0 waits forever; a timeout is ETIMEDOUT.
 pub fn recv_fd(sock: RawFd, timeout_ms: i32) -> io::Result<Received> {
+  let (buf, fds) = recv_msg(sock, 4096, timeout_ms)?;
+  if fds.is_empty() {
+    return Ok(if buf.is_empty() { Received::Eof } else { Received::NoFd(buf) });
+  }
+  for &extra in &fds[1..] {
+    close(extra);
+  }
+  Ok(Received::Fd(fds[0], buf))
+}
+
+/// One recvmsg(2) of at most `max_len` bytes and every fd it carries
+/// (O_CLOEXEC). On a SOCK_SEQPACKET socket that is one whole record; a
+/// record longer than `max_len` is EMSGSIZE (MSG_TRUNC), never cut silently.
+/// `timeout_ms` < 0 waits forever; a timeout is ETIMEDOUT.
+pub fn recv_msg(sock: RawFd, max_len: usize, timeout_ms: i32) -> io::Result<(Vec<u8>, Vec<RawFd>)> {
   if !poll_one(sock, libc::POLLIN, timeout_ms)? {
     return Err(io::Error::from_raw_os_error(libc::ETIMEDOUT));
   }
-  let mut buf = vec![0u8; 4096];
+  let mut buf = vec![0u8; max_len.max(1)];
   let mut iov = libc::iovec { iov_base: buf.as_mut_ptr() as *mut _, iov_len: buf.len() };
   let space = unsafe { libc::CMSG_SPACE((16 * std::mem::size_of::<RawFd>()) as u32) } as usize;
   let mut cbuf = vec![0u8; space];
@@ -180,13 +195,13 @@ pub fn recv_fd(sock: RawFd, timeout_ms: i32) -> io::Result<Received> {
       cmsg = libc::CMSG_NXTHDR(&msg, cmsg);
     }
   }
-  if fds.is_empty() {
-    return Ok(if n == 0 { Received::Eof } else { Received::NoFd(buf) });
+  if msg.msg_flags & libc::MSG_TRUNC != 0 {
+    for &fd in &fds {
+      close(fd);
+    }
+    return Err(io::Error::from_raw_os_error(libc::EMSGSIZE));
   }
-  for &extra in &fds[1..] {
-    close(extra);
-  }
-  Ok(Received::Fd(fds[0], buf))
+  Ok((buf, fds))
 }
 
 /// struct open_how (openat2(2)).

@@ -270,6 +270,7 @@ fn run(init: &mut Init, prog_fd: RawFd, console: Option<RawFd>, npres: u32) -> R
     } else {
       rootfs::move_root(&p.rootfs.path)?;
     }
+    rootfs::reopen_dev_null()?;
     // linux.rootfsPropagation is the container root's own propagation too
     // (crun sets it after pivot_root): `shared` shows as a shared:N tag on
     // / in the container's mountinfo.

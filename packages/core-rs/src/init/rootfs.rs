@@ -415,6 +415,37 @@ fn host_kernel_fs_mounts(real: &str) -> Vec<String> {
     .collect()
 }
 
+/// fds 0-2 that are the host's /dev/null become the container's own
+/// /dev/null (runc rootfs_linux.go reOpenDevNull, after pivot_root): a
+/// process holding a file of a mount outside its mount namespace cannot be
+/// checkpointed (CRIU: "Can't lookup mount=N for fd=0 path=/dev/null").
+/// No /dev/null in the container (no /dev set up): nothing to do.
+pub fn reopen_dev_null() -> Result<()> {
+  let fd = unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDWR | libc::O_CLOEXEC) };
+  if fd < 0 {
+    let e = io::Error::last_os_error();
+    return if e.raw_os_error() == Some(libc::ENOENT) { Ok(()) } else { Err(InitError::os("reopen-dev-null", &e, "open /dev/null")) };
+  }
+  let mut null: libc::stat = unsafe { std::mem::zeroed() };
+  let mut out = Ok(());
+  if unsafe { libc::fstat(fd, &mut null) } < 0 {
+    out = Err(InitError::os("reopen-dev-null", &io::Error::last_os_error(), "fstat /dev/null"));
+  } else if null.st_mode & libc::S_IFMT == libc::S_IFCHR {
+    for i in 0..3 {
+      let mut st: libc::stat = unsafe { std::mem::zeroed() };
+      if unsafe { libc::fstat(i, &mut st) } < 0 {
+        continue; // closed: nothing to replace
+      }
+      if st.st_mode & libc::S_IFMT == libc::S_IFCHR && st.st_rdev == null.st_rdev && unsafe { libc::dup3(fd, i, 0) } < 0 {
+        out = Err(InitError::os("reopen-dev-null", &io::Error::last_os_error(), format!("dup3 /dev/null onto fd {i}")));
+        break;
+      }
+    }
+  }
+  unsafe { libc::close(fd) };
+  out
+}
+
 /// --no-pivot: move the rootfs onto "/" and chroot (runc's msMoveRoot,
 /// without pivot_root, e.g. on a ramfs root). Unlike pivot_root, chroot
 /// leaves the host's mounts in the container's mount namespace, and the
