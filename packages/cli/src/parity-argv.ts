@@ -27,7 +27,28 @@ const CREATE: CommandSpec = {
   rest: 'none',
   id: true,
 };
+// checkpoint/restore (runc's criuOptions; commands/checkpoint.ts): the same keys and defaults as main.ts criuFlags.
+const CRIU: CommandSpec = {
+  bool: str(['tcp-established', 'ext-unix-sk', 'shell-job', 'file-locks', 'auto-dedup', 'lazy-pages']),
+  value: str(['image-path', 'work-path', 'manage-cgroups-mode', 'empty-ns']),
+  defaults: { 'image-path': '', 'work-path': '', 'tcp-established': false, 'ext-unix-sk': false, 'shell-job': false, 'file-locks': false,
+    'manage-cgroups-mode': '', 'empty-ns': '', 'auto-dedup': false, 'lazy-pages': false },
+  rest: 'none',
+  id: true,
+};
 const SPECS: Record<string, CommandSpec> = {
+  checkpoint: {
+    ...CRIU,
+    bool: { ...CRIU.bool, ...str(['leave-running', 'pre-dump']) },
+    value: { ...CRIU.value, ...str(['parent-path', 'page-server']) },
+    defaults: { ...CRIU.defaults, 'parent-path': '', 'leave-running': false, 'pre-dump': false, 'page-server': '', 'status-fd': -1 },
+  },
+  restore: {
+    ...CRIU,
+    bool: { ...CRIU.bool, ...str(['no-subreaper', 'no-pivot']), detach: 'detach', d: 'detach' },
+    value: { ...CRIU.value, ...str(['console-socket', 'pid-file', 'lsm-profile']), bundle: 'bundle', b: 'bundle' },
+    defaults: { ...CRIU.defaults, bundle: '', 'console-socket': '', detach: false, 'pid-file': '', 'no-subreaper': false, 'no-pivot': false, 'lsm-profile': '' },
+  },
   create: CREATE,
   run: {
     ...CREATE,

@@ -101,6 +101,7 @@ function externalDescriptors(pid: number): string[] {
 }
 
 export async function checkpoint(store: StateStore, id: string, o: CheckpointOptions): Promise<void> {
+  o.logger.debug('checkpoint', { id });
   const release = store.lock(id);
   const opened: number[] = [];
   let destroy = false;
@@ -167,6 +168,7 @@ export async function checkpoint(store: StateStore, id: string, o: CheckpointOpt
       if ((e as OciError).code === 'ECRIU') throw criuFailure(e, path.join(logDir, 'dump.log'));
       throw e;
     }
+    o.logger.debug('criu dump done', { id });
     destroy = !o.leaveRunning && !o.preDump;
   } finally {
     for (const fd of opened) fs.closeSync(fd);
