@@ -7,7 +7,11 @@
 // --pid-file` into the same id (it keeps counting from where it was: the
 // same run token, a count not below the one before the dump, and it goes
 // on), then `checkpoint --leave-running` (it is still running).
-//   tools/guest/run-in-guest --timeout 600 node tools/guest/stage.mjs packages/cli/test/checkpoint.guest.test.ts
+// Named -guest.test.ts, not .guest.test.ts: it runs in a guest run of its
+// own (.ci/run's CRIU stage, as the AppArmor one), not in the v2 stage,
+// whose 600 s timeout it would strain (under TCG one oci-ts checkpoint or
+// restore takes 15-40 s, CRIU itself 5-16 s of it):
+//   tools/guest/run-in-guest --timeout 480 node tools/guest/stage.mjs packages/cli/test/checkpoint-guest.test.ts
 import t, { type Test } from 'tap';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -75,7 +79,7 @@ if (why) {
         } catch { return { token: '', n: 0 }; }
       };
       const advances = async (pid: number, from: number) => {
-        for (let i = 0; i < 300; i++) { if (counter(pid).n > from) return true; await sleep(100); }
+        for (let i = 0; i < 600; i++) { if (counter(pid).n > from) return true; await sleep(100); }
         return false;
       };
       const status = () => { const r = cmd('state', id); return r.status === 0 ? JSON.parse(r.stdout).status : `(state failed: ${r.stderr.trim()})`; };
