@@ -27,7 +27,7 @@ const PROTO: &str = "1";
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 const DEFAULT_ROOT: &str = "/run/oci-ts";
 /// Global flags that take a value (packages/cli/src/global-argv.ts).
-const GLOBAL_VALUE: [&str; 3] = ["root", "log", "log-format"];
+const GLOBAL_VALUE: [&str; 4] = ["root", "log", "log-format", "criu"];
 /// A reply frame is a few bytes; anything larger is not our planner.
 const MAX_FRAME: usize = 1 << 16;
 
