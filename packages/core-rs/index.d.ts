@@ -192,9 +192,6 @@ export interface SpawnInitOptions {
   initPath?: string
 }
 
-/** umount2(2) with MNT_DETACH (a lazy unmount). */
-export declare function unmountDetach(target: string): void
-
 /**
  * flock(2) LOCK_EX|LOCK_NB (or LOCK_SH with `shared`): true when taken,
  * false when another open file description holds a conflicting lock. The
@@ -203,6 +200,9 @@ export declare function unmountDetach(target: string): void
  * command that took it (no pid files, no staleness guesses).
  */
 export declare function tryFlock(fd: number, shared?: boolean | undefined | null): boolean
+
+/** umount2(2) with MNT_DETACH (a lazy unmount). */
+export declare function unmountDetach(target: string): void
 
 /**
  * waitpid(2) for a child (or, with setChildSubreaper, an orphaned

@@ -773,7 +773,8 @@ if (
   }
 }
 
-const { bpfProgAttachCgroupDevice, bpfProgDetachCgroupDevice, bpfProgGetFdById, bpfProgLoadCgroupDevice, bpfProgQueryCgroupDevice, cgroupEventfd, close, initPath, kill, mkfifo, peerCred, pidfdOpen, pidfdSendSignal, recvFd, recvFds, sendFd, setChildSubreaper, socketpair, spawnInit, tryFlock, waitPid } = nativeBinding
+const { bindMount, bpfProgAttachCgroupDevice, bpfProgDetachCgroupDevice, bpfProgGetFdById, bpfProgLoadCgroupDevice, bpfProgQueryCgroupDevice, cgroupEventfd, close, initPath, kill, mkfifo, peerCred, pidfdOpen, pidfdSendSignal, recvFd, recvFds, recvMsg, sendFd, setChildSubreaper, socketpair, spawnInit, tryFlock, unmountDetach, waitPid } = nativeBinding
+export { bindMount }
 export { bpfProgAttachCgroupDevice }
 export { bpfProgDetachCgroupDevice }
 export { bpfProgGetFdById }
@@ -789,10 +790,12 @@ export { pidfdOpen }
 export { pidfdSendSignal }
 export { recvFd }
 export { recvFds }
+export { recvMsg }
 export { sendFd }
 export { setChildSubreaper }
 export { socketpair }
 export { spawnInit }
 export { tryFlock }
+export { unmountDetach }
 export { waitPid }
 export const __napiBindingTarget = __napiLoadedBindingTarget

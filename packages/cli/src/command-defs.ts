@@ -307,6 +307,7 @@ Note: if data is read from a file or the standard input, the other options are a
       { name: 'no-subreaper', type: 'bool', default: false, describe: 'disable the use of the subreaper used to reap reparented processes' },
       { name: 'no-pivot', type: 'bool', default: false, describe: 'do not use pivot root to jail process inside rootfs. This should be used whenever the rootfs is on top of a ramdisk' },
       { name: 'lsm-profile', type: 'string', default: '', describe: 'Specify an LSM profile to be used during restore in the form of TYPE:NAME.' },
+      { name: 'lsm-mount-context', type: 'string', default: '', describe: 'Specify an LSM mount context to be used during restore.' },
     ],
   },
   {

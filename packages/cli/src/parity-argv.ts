@@ -27,7 +27,7 @@ const CREATE: CommandSpec = {
   rest: 'none',
   id: true,
 };
-// checkpoint/restore (runc's criuOptions; commands/checkpoint.ts): the same keys and defaults as main.ts criuFlags.
+// checkpoint/restore (runc's criuOptions; commands/checkpoint.ts): the same keys and defaults as command-defs.ts.
 const CRIU: CommandSpec = {
   bool: str(['tcp-established', 'ext-unix-sk', 'shell-job', 'file-locks', 'auto-dedup', 'lazy-pages']),
   value: str(['image-path', 'work-path', 'manage-cgroups-mode', 'empty-ns']),
@@ -46,8 +46,8 @@ const SPECS: Record<string, CommandSpec> = {
   restore: {
     ...CRIU,
     bool: { ...CRIU.bool, ...str(['no-subreaper', 'no-pivot']), detach: 'detach', d: 'detach' },
-    value: { ...CRIU.value, ...str(['console-socket', 'pid-file', 'lsm-profile']), bundle: 'bundle', b: 'bundle' },
-    defaults: { ...CRIU.defaults, bundle: '', 'console-socket': '', detach: false, 'pid-file': '', 'no-subreaper': false, 'no-pivot': false, 'lsm-profile': '' },
+    value: { ...CRIU.value, ...str(['console-socket', 'pid-file', 'lsm-profile', 'lsm-mount-context']), bundle: 'bundle', b: 'bundle' },
+    defaults: { ...CRIU.defaults, bundle: '', 'console-socket': '', detach: false, 'pid-file': '', 'no-subreaper': false, 'no-pivot': false, 'lsm-profile': '', 'lsm-mount-context': '' },
   },
   create: CREATE,
   run: {

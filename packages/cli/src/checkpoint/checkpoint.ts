@@ -102,7 +102,7 @@ function externalDescriptors(pid: number): string[] {
 
 export async function checkpoint(store: StateStore, id: string, o: CheckpointOptions): Promise<void> {
   o.logger.debug('checkpoint', { id });
-  const release = store.lock(id);
+  const release = await store.lock(id);
   const opened: number[] = [];
   let destroy = false;
   try {

@@ -44,6 +44,7 @@ export interface RestoreOptions extends CriuCommonOptions {
   /** Accepted for runc's argv; CRIU restores the mount namespace itself. */
   noPivot?: boolean;
   lsmProfile?: string;
+  lsmMountContext?: string;
   stdio?: [number, number, number];
 }
 
@@ -127,7 +128,7 @@ export async function restore(store: StateStore, id: string, o: RestoreOptions):
   const cleanup: Array<() => Promise<void> | void> = [];
   const after: Array<() => void> = [];
   let restoredPid = 0;
-  const release = store.lock(id);
+  const release = await store.lock(id);
   try {
     store.createDir(id);
     cleanup.push(() => {
@@ -188,6 +189,7 @@ export async function restore(store: StateStore, id: string, o: RestoreOptions):
     };
     if (opts.configFile === '') delete opts.configFile;
     if (o.lsmProfile) opts.lsmProfile = o.lsmProfile;
+    if (o.lsmMountContext) opts.lsmMountContext = o.lsmMountContext;
     if (o.workPath) {
       const fd = openDir(o.workPath, true);
       after.push(() => fs.closeSync(fd));

@@ -62,6 +62,7 @@ export interface CriuOpts {
   orphanPtsMaster?: boolean;
   configFile?: string;
   lsmProfile?: string;
+  lsmMountContext?: string;
 }
 
 export interface CriuReq { type: number; opts?: CriuOpts; notifySuccess?: boolean; keepOpen?: boolean; features?: Features; pid?: number }
@@ -97,7 +98,7 @@ export const OPTS_SCHEMA: Schema = {
   cgRoot: [25, CGROUP_ROOT, true], rstSibling: [26, 'bool'], inheritFd: [27, INHERIT_FD, true], manageCgroupsMode: [34, 'uint32'],
   external: [37, 'string', true], emptyNs: [38, 'uint32'], joinNs: [39, JOIN_NS, true], freezeCgroup: [44, 'string'],
   tcpSkipInFlight: [46, 'bool'], lazyPages: [48, 'bool'], statusFd: [49, 'int32'], orphanPtsMaster: [50, 'bool'],
-  configFile: [51, 'string'], lsmProfile: [53, 'string'],
+  configFile: [51, 'string'], lsmProfile: [53, 'string'], lsmMountContext: [63, 'string'],
 };
 export const REQ_SCHEMA: Schema = {
   type: [1, 'uint32'], opts: [2, OPTS_SCHEMA], notifySuccess: [3, 'bool'], keepOpen: [4, 'bool'], features: [5, FEATURES], pid: [6, 'uint32'],

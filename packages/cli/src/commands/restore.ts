@@ -29,6 +29,7 @@ export async function restoreCommand(ctx: CommandContext): Promise<number> {
     detach,
     noPivot: !!a['no-pivot'],
     lsmProfile: a['lsm-profile'] || undefined,
+    lsmMountContext: a['lsm-mount-context'] || undefined,
     stdio: [ctx.stdio.stdin, ctx.stdio.stdout, ctx.stdio.stderr],
   });
   if (detach) return 0;
