@@ -50,15 +50,16 @@ export function readSkips(file = path.join(here, 'SKIPS.md')) {
 // (busybox httpd) on the ports the specs fetch from.
 // The multi-container log spec waits for "httpd" in the server's log.
 const web = (port) => ({ Cmd: ['sh', '-c', `mkdir -p /tmp/www && echo 'hello from oci-ts critest' >/tmp/www/index.html && echo "httpd: serving on port ${port}" && exec httpd -f -p ${port} -h /tmp/www`] });
-// The nginx one is also looked for by name: `pidof nginx` (HostPID spec) and
-// /var/run/nginx.pid. A script's comm is its file name, so a script called
+// The nginx one is also looked for by name: `pidof nginx` (HostPID spec),
+// /var/run/nginx.pid and "master process" in its command line. A script's comm is its file name, so a script called
 // nginx that keeps httpd as its child shows as nginx.
 const nginx = {
   Cmd: ['sh', '-c', [
     'mkdir -p /tmp/www /var/run',
     "echo 'hello from oci-ts critest' >/tmp/www/index.html",
     `printf '#!/bin/sh\\necho $$ >/var/run/nginx.pid\\necho "httpd: serving on port 80"\\nhttpd -f -p 80 -h /tmp/www & wait\\n' >/tmp/nginx`,
-    'chmod 755 /tmp/nginx', 'exec /tmp/nginx'].join(' && ')],
+    // ContainerPID greps /proc/1/cmdline for nginx's "master process".
+    'chmod 755 /tmp/nginx', "exec /tmp/nginx 'master process'"].join(' && ')],
   ExposedPorts: { '80/tcp': {} },
 };
 const IMAGES = [
