@@ -94,6 +94,12 @@ if [ -n "$OCI_TS_GUEST_SHARED" ]; then
   $BB mount -t 9p -o "$P9,ro,cache=loose" shared "$OCI_TS_GUEST_SHARED" || die "cannot mount the shared folder (9p)"
 fi
 
+# run-in-guest --systemd: systemd becomes PID 1 from here (it mounts cgroup2
+# itself) and runs the command as a service (tools/guest/systemd, issue 14).
+if [ "$OCI_TS_GUEST_INIT" = systemd ]; then
+  exec $BB sh "$OCI_TS_GUEST_REPO/tools/guest/systemd/boot.sh"
+fi
+
 trace cgroup2
 # Pure cgroup v2 (Documentation/admin-guide/cgroup-v2.rst): one hierarchy
 # with every controller, enabled for the children of the root (the root is

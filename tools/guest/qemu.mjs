@@ -34,6 +34,7 @@ export const shQuote = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
  * @property {number} [cpus] default 2
  * @property {number} [diskMiB] attach an empty scratch disk of this size (/dev/vda) for io controller tests
  * @property {'mmap' | 'loose'} [repoCache] 9p cache mode of the checkout (default loose, see init.sh)
+ * @property {boolean} [systemd] boot systemd as PID 1 and run the command as a service (systemd/boot.sh)
  * @property {(msg: string) => void} [log] notes about the run (a boot retried)
  * @property {string[]} [qemuArgs] extra QEMU arguments (experiments, devices)
  * @property {(chunk: Buffer) => void} [onOutput] the command's output, as it comes
@@ -172,6 +173,7 @@ export async function runInGuest(o) {
       `OCI_TS_GUEST_TIMEOUT=${Math.max(1, Math.ceil(timeoutSec))}`,
       `OCI_TS_GUEST_START_MARKER=${shQuote(start)}`,
       `OCI_TS_GUEST_END_MARKER=${shQuote(end)}`,
+      `OCI_TS_GUEST_INIT=${o.systemd ? 'systemd' : ''}`,
       ...Object.entries(env).filter(([k]) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(k)).map(([k, v]) => `export ${k}=${shQuote(String(v))}`),
     ];
     fs.writeFileSync(path.join(runDir, 'env.sh'), lines.join('\n') + '\n');

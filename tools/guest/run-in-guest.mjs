@@ -22,6 +22,7 @@ const USAGE = `usage: run-in-guest [options] [--] CMD [ARGS...]
   --disk MIB      attach an empty scratch disk of MIB MiB as /dev/vda (io controller tests)
   --verbose       also show the guest's console (boot, power-off)
   --timings       print boot, command and total seconds on stderr
+  --systemd       boot systemd as PID 1 and run the command as a service (tools/guest/systemd)
 exit status: the command's; 124 on timeout; 125 when the guest failed (no status);
 130 on SIGINT, 143 on SIGTERM.`;
 
@@ -32,7 +33,7 @@ exit status: the command's; 124 on timeout; 125 when the guest failed (no status
 export async function main(argv) {
   /** @type {Record<string, string>} */
   const env = {};
-  let timeoutSec = 300, cwd, accel = 'auto', memory, cpus, diskMiB, repoCache = 'loose', verbose = false, timings = false;
+  let timeoutSec = 300, cwd, accel = 'auto', memory, cpus, diskMiB, repoCache = 'loose', verbose = false, timings = false, systemd = false;
   let i = 0;
   for (; i < argv.length; i++) {
     const a = argv[i];
@@ -55,6 +56,7 @@ export async function main(argv) {
     else if (a === '--repo-cache') repoCache = val();
     else if (a === '--verbose') verbose = true;
     else if (a === '--timings') timings = true;
+    else if (a === '--systemd') systemd = true;
     else if (a === '-h' || a === '--help') { process.stdout.write(USAGE + '\n'); return 0; }
     else throw new GuestError('GUEST_USAGE', `unknown option ${a}`);
   }
@@ -84,7 +86,7 @@ export async function main(argv) {
     const r = await runInGuest({
       image, argv: cmd, repo: repoRoot, cwd: inRepo ? here : repoRoot,
       shared: fs.existsSync(shared) ? shared : undefined,
-      env, timeoutSec, accel: chosen, memory, cpus, diskMiB, repoCache: /** @type {'loose' | 'mmap'} */ (repoCache), signal: ac.signal,
+      env, timeoutSec, accel: chosen, memory, cpus, diskMiB, repoCache: /** @type {'loose' | 'mmap'} */ (repoCache), systemd, signal: ac.signal,
       log,
       onOutput: (b) => process.stdout.write(b),
       onConsole: verbose ? (b) => process.stderr.write(b) : undefined,
