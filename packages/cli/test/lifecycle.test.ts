@@ -373,9 +373,12 @@ if (why) {
     for (let i = 0; i < 6; i++) {
       const id = uniqueId('sigkill');
       const ch = spawn(process.execPath, [path.join(import.meta.dirname, '../bin/oci-ts.cjs'), '--root', root, 'create', '-b', b, id], { stdio: 'ignore' });
+      // Listen before sleeping: on an idle machine create may finish first,
+      // and an 'exit' emitted before the listener left the test unfinished.
+      const exited = new Promise((r) => ch.on('exit', r));
       await new Promise((r) => setTimeout(r, 40 + Math.floor(Math.random() * 250)));
       ch.kill('SIGKILL');
-      await new Promise((r) => ch.on('exit', r));
+      await exited;
       const d = ociTs(['--root', root, 'delete', '--force', id]);
       t.equal(d.status, 0, `delete --force after SIGKILL #${i}: ${d.stderr}`);
       for (let k = 0; k < 50 && processLeftovers(id).length; k++) await new Promise((r) => setTimeout(r, 20));
