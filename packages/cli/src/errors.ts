@@ -55,9 +55,17 @@ export function errnoText(e: unknown): string {
   return String((e as Error)?.message ?? e);
 }
 
-/** A Node system error (fs, child_process): it has a `syscall`. */
+/**
+ * A Node system error (fs, child_process): a `syscall`, and Node's message
+ * "CODE: text, syscall …". The libraries' typed errors (CgroupError,
+ * SeccompError, …) may carry `syscall` and `code` too, but their message is
+ * already in words and names the file: it must be kept, not replaced by
+ * "write: ewrite".
+ */
 function isSystemError(e: unknown): e is NodeJS.ErrnoException {
-  return e instanceof Error && typeof (e as NodeJS.ErrnoException).syscall === 'string' && typeof (e as NodeJS.ErrnoException).code === 'string';
+  if (!(e instanceof Error)) return false;
+  const { syscall, code } = e as NodeJS.ErrnoException;
+  return typeof syscall === 'string' && typeof code === 'string' && e.message.startsWith(`${code}:`);
 }
 
 /**
@@ -73,7 +81,8 @@ export function causeChain(err: unknown): string[] {
   for (let depth = 0; e !== undefined && e !== null && depth < 10; depth++) {
     if (isSystemError(e)) {
       const text = errnoText(e);
-      if (depth === 0 || !out[out.length - 1].includes(text)) out.push(e.path ? `${e.syscall} ${e.path}: ${text}` : `${e.syscall}: ${text}`);
+      const said = depth > 0 && (out[out.length - 1].includes(text) || out[out.length - 1].includes(e.code!));
+      if (!said) out.push(e.path ? `${e.syscall} ${e.path}: ${text}` : `${e.syscall}: ${text}`);
       break;
     }
     if (e instanceof Error) {

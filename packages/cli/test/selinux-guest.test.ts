@@ -132,6 +132,8 @@ if (why) {
       t.match(r.stderr, /permission denied/i, `${name}: EACCES (${r.stderr.trim()})`);
     }
     const denials = spawnSync('dmesg', { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.includes('denied') && l.includes('{ transition }') && l.includes(`tcontext=${pl}`) && l.includes('permissive=0'));
-    t.ok(denials.length >= results.length, `a transition denial to ${pl} per runtime (${denials.length})`);
+    // At least one: the kernel's audit ratelimit (and printk's) may drop the
+    // second, identical denial (a fresh-clone CI run logged one for two).
+    t.ok(denials.length >= 1, `SELinux denied the transition to ${pl} (${denials.length} denial lines)`);
   });
 }
