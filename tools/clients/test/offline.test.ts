@@ -104,7 +104,10 @@ t.test('closing a session removes processes, mounts, cgroups and files it left',
   const dir = sess.dir;
   // A process naming the session directory (like a shim or conmon).
   const { spawn } = await import('node:child_process');
-  const child = spawn('sh', ['-c', `sleep 1000 # ${dir}`], { stdio: 'ignore', detached: true });
+  // A shell loop whose command line names the directory: killing it leaves at
+  // most a `sleep 1` behind (`sleep 1000 # dir` forked a sleep 1000 that
+  // outlived the test once its sh was killed).
+  const child = spawn('sh', ['-c', 'while :; do sleep 1; done', dir], { stdio: 'ignore', detached: true });
   // A mount under it (like an overlay rootfs).
   fs.mkdirSync(path.join(dir, 'm'));
   t.equal(spawnSync('mount', ['-t', 'tmpfs', 'x', path.join(dir, 'm')]).status, 0);
