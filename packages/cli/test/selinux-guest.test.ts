@@ -114,13 +114,18 @@ if (why) {
     if (boolean.status !== 0) { t.pass(`skipped: setsebool allow_execmem: ${boolean.stderr}`); return; }
     const pl = processLabel(90);
     const results: Array<[string, ReturnType<Runtime['run']>]> = [];
+    // The control, in the same enforcing mode: the same container without
+    // selinuxLabel runs, so the refusal above is the label's.
+    const controls: Array<[string, ReturnType<Runtime['run']>]> = [];
     fs.writeFileSync('/sys/fs/selinux/enforce', '1');
     try {
       for (const rt of runtimes(dir)) {
-        const id = uniqueId('se');
-        const b = lsmBundle(path.join(dir, `b${++n}`), (cfg) => { cfg.process.selinuxLabel = pl; cfg.process.noNewPrivileges = false; cfg.process.args = ['echo', 'CONFINED-RAN']; });
-        results.push([rt.name, rt.run(['run', '-b', b, id])]);
-        rt.run(['delete', '--force', id]);
+        for (const labelled of [true, false]) {
+          const id = uniqueId('se');
+          const b = lsmBundle(path.join(dir, `b${++n}`), (cfg) => { if (labelled) cfg.process.selinuxLabel = pl; cfg.process.noNewPrivileges = false; cfg.process.args = ['echo', 'CONFINED-RAN']; });
+          (labelled ? results : controls).push([rt.name, rt.run(['run', '-b', b, id])]);
+          rt.run(['delete', '--force', id]);
+        }
       }
     } finally {
       fs.writeFileSync('/sys/fs/selinux/enforce', '0');
@@ -131,9 +136,13 @@ if (why) {
       t.notMatch(r.stdout, /CONFINED-RAN/, `${name}: the process never ran`);
       t.match(r.stderr, /permission denied/i, `${name}: EACCES (${r.stderr.trim()})`);
     }
+    for (const [name, r] of controls) {
+      t.equal(r.status, 0, `${name}: without the label the same container runs in enforcing mode (${r.stderr.trim()})`);
+      t.match(r.stdout, /CONFINED-RAN/, `${name}: control ran`);
+    }
     const denials = spawnSync('dmesg', { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.includes('denied') && l.includes('{ transition }') && l.includes(`tcontext=${pl}`) && l.includes('permissive=0'));
-    // At least one: the kernel's audit ratelimit (and printk's) may drop the
-    // second, identical denial (a fresh-clone CI run logged one for two).
-    t.ok(denials.length >= 1, `SELinux denied the transition to ${pl} (${denials.length} denial lines)`);
+    // Informative only: the kernel's audit and printk ratelimits may drop
+    // these lines (fresh-clone CI runs logged one, then none, for two).
+    t.comment(`transition denials to ${pl} in dmesg: ${denials.length}`);
   });
 }
