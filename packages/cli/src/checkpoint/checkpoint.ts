@@ -44,6 +44,31 @@ export interface CheckpointOptions extends CriuCommonOptions {
   preDump?: boolean;
 }
 
+/**
+ * The CRIU options dump and restore share (runc sets the same in
+ * criuSwrk's callers): the flags of CriuCommonOptions, cgroup management,
+ * notify scripts, the orphan pty master and runc's per-runtime CRIU config
+ * file (annotation `org.criu.config`, default /etc/criu/runc.conf; settings
+ * there win over RPC's, a missing file is ignored by CRIU, '' turns it off).
+ */
+export function commonCriuOpts(o: CriuCommonOptions, spec: Spec, mode: number): Partial<CriuOpts> {
+  const configFile = spec.annotations?.['org.criu.config'] ?? '/etc/criu/runc.conf';
+  return {
+    manageCgroups: true,
+    manageCgroupsMode: mode,
+    notifyScripts: true,
+    shellJob: !!o.shellJob,
+    tcpEstablished: !!o.tcpEstablished,
+    extUnixSk: !!o.extUnixSk,
+    fileLocks: !!o.fileLocks,
+    emptyNs: o.emptyNs ?? 0,
+    orphanPtsMaster: true,
+    autoDedup: !!o.autoDedup,
+    lazyPages: !!o.lazyPages,
+    ...(configFile === '' ? {} : { configFile }),
+  };
+}
+
 /** runc criuCgMode: '' is CRIU's default (soft). */
 export function cgMode(mode: string | undefined): number {
   switch (mode ?? '') {
@@ -121,23 +146,10 @@ export async function checkpoint(store: StateStore, id: string, o: CheckpointOpt
       logLevel: 4,
       logFile: 'dump.log',
       root: s.rootfs,
-      manageCgroups: true,
-      manageCgroupsMode: mode,
-      notifyScripts: true,
       pid: s.pid,
-      shellJob: !!o.shellJob,
       leaveRunning: !!o.leaveRunning,
-      tcpEstablished: !!o.tcpEstablished,
-      extUnixSk: !!o.extUnixSk,
-      fileLocks: !!o.fileLocks,
-      emptyNs: o.emptyNs ?? 0,
-      orphanPtsMaster: true,
-      autoDedup: !!o.autoDedup,
-      lazyPages: !!o.lazyPages,
-      // runc handleCriuConfigurationFile: a per-runtime CRIU config (settings there win over RPC's); a missing file is ignored by CRIU.
-      configFile: spec.annotations?.['org.criu.config'] ?? '/etc/criu/runc.conf',
+      ...commonCriuOpts(o, spec, mode),
     };
-    if (opts.configFile === '') delete opts.configFile;
     if (o.workPath) {
       const fd = openDir(o.workPath, true);
       opened.push(fd);

@@ -29,7 +29,7 @@ import { cgroupResources, needsCgroups } from '../lifecycle/cgroup.ts';
 import { procStat, waitGone } from '../proc.ts';
 import { validateId, type SavedState, type StateStore } from '../state.ts';
 import type { Spec } from '../spec-types.ts';
-import { cgMode, openDir, readSpec, checkFeatures, type CriuCommonOptions } from './checkpoint.ts';
+import { cgMode, commonCriuOpts, openDir, readSpec, checkFeatures, type CriuCommonOptions } from './checkpoint.ts';
 import { criuFailure } from './criu-log.ts';
 import { cleanDest, isBind, nsKey, restoreExternalMounts } from './external.ts';
 import { ReqType, type CriuOpts, type CriuReq } from './rpc.ts';
@@ -174,20 +174,8 @@ export async function restore(store: StateStore, id: string, o: RestoreOptions):
       logFile: 'restore.log',
       rstSibling: true,
       root: fs.realpathSync(root),
-      manageCgroups: true,
-      manageCgroupsMode: mode,
-      notifyScripts: true,
-      shellJob: !!o.shellJob,
-      extUnixSk: !!o.extUnixSk,
-      tcpEstablished: !!o.tcpEstablished,
-      fileLocks: !!o.fileLocks,
-      emptyNs: o.emptyNs ?? 0,
-      orphanPtsMaster: true,
-      autoDedup: !!o.autoDedup,
-      lazyPages: !!o.lazyPages,
-      configFile: spec.annotations?.['org.criu.config'] ?? '/etc/criu/runc.conf',
+      ...commonCriuOpts(o, spec, mode),
     };
-    if (opts.configFile === '') delete opts.configFile;
     if (o.lsmProfile) opts.lsmProfile = o.lsmProfile;
     if (o.lsmMountContext) opts.lsmMountContext = o.lsmMountContext;
     if (o.workPath) {
