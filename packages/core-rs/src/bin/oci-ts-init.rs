@@ -10,5 +10,5 @@ mod sys;
 mod init;
 
 fn main() {
-  init::main()
+    init::main()
 }

@@ -17,14 +17,16 @@ use std::os::unix::fs::OpenOptionsExt;
 /// Which LSMs this host has, checked at the start, before pivot_root (the
 /// container's /sys may differ or be absent).
 pub struct Lsm {
-  pub apparmor: bool,
-  pub selinux: bool,
+    pub apparmor: bool,
+    pub selinux: bool,
 }
 
 pub fn detect() -> Lsm {
-  let apparmor = std::fs::read_to_string("/sys/module/apparmor/parameters/enabled").map(|s| s.trim() == "Y").unwrap_or(false);
-  let selinux = std::path::Path::new("/sys/fs/selinux/enforce").exists();
-  Lsm { apparmor, selinux }
+    let apparmor = std::fs::read_to_string("/sys/module/apparmor/parameters/enabled")
+        .map(|s| s.trim() == "Y")
+        .unwrap_or(false);
+    let selinux = std::path::Path::new("/sys/fs/selinux/enforce").exists();
+    Lsm { apparmor, selinux }
 }
 
 /// statfs(2) f_type of procfs (linux/magic.h).
@@ -35,34 +37,48 @@ const PROC_SUPER_MAGIC: libc::c_long = 0x9fa0;
 /// it would turn the label write into a write to a plain file and leave the
 /// process unconfined (CVE-2019-16884; runc's utils.EnsureProcHandle).
 fn open_attr(paths: &[&'static str]) -> io::Result<(File, &'static str)> {
-  let mut last = io::Error::from_raw_os_error(libc::ENOENT);
-  for &path in paths {
-    match std::fs::OpenOptions::new().write(true).custom_flags(libc::O_CLOEXEC | libc::O_NOFOLLOW).open(path) {
-      Ok(f) => {
-        let mut st: libc::statfs = unsafe { std::mem::zeroed() };
-        if unsafe { libc::fstatfs(std::os::fd::AsRawFd::as_raw_fd(&f), &mut st) } < 0 {
-          return Err(io::Error::last_os_error());
+    let mut last = io::Error::from_raw_os_error(libc::ENOENT);
+    for &path in paths {
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_CLOEXEC | libc::O_NOFOLLOW)
+            .open(path)
+        {
+            Ok(f) => {
+                let mut st: libc::statfs = unsafe { std::mem::zeroed() };
+                if unsafe { libc::fstatfs(std::os::fd::AsRawFd::as_raw_fd(&f), &mut st) } < 0 {
+                    return Err(io::Error::last_os_error());
+                }
+                if st.f_type as libc::c_long != PROC_SUPER_MAGIC {
+                    return Err(io::Error::new(
+                        io::ErrorKind::Other,
+                        format!("{path} is not on procfs (f_type {:#x})", st.f_type),
+                    ));
+                }
+                return Ok((f, path));
+            }
+            Err(e) if e.raw_os_error() == Some(libc::ENOENT) => last = e,
+            Err(e) => return Err(e),
         }
-        if st.f_type as libc::c_long != PROC_SUPER_MAGIC {
-          return Err(io::Error::new(io::ErrorKind::Other, format!("{path} is not on procfs (f_type {:#x})", st.f_type)));
-        }
-        return Ok((f, path));
-      }
-      Err(e) if e.raw_os_error() == Some(libc::ENOENT) => last = e,
-      Err(e) => return Err(e),
     }
-  }
-  Err(last)
+    Err(last)
 }
 
 /// One write(2) of `value`: the LSM parses the whole buffer as one request.
 fn write_attr(step: &'static str, paths: &[&'static str], value: &str, what: &str) -> Result<()> {
-  let (mut f, path) = open_attr(paths).map_err(|e| InitError::os(step, &e, format!("{what}: open {}", paths[0])))?;
-  match f.write(value.as_bytes()) {
-    Ok(n) if n == value.len() => Ok(()),
-    Ok(n) => Err(InitError::new(step, format!("{what}: write {path}: short write ({n} of {} bytes)", value.len()))),
-    Err(e) => Err(InitError::os(step, &e, format!("{what}: write {path}"))),
-  }
+    let (mut f, path) = open_attr(paths)
+        .map_err(|e| InitError::os(step, &e, format!("{what}: open {}", paths[0])))?;
+    match f.write(value.as_bytes()) {
+        Ok(n) if n == value.len() => Ok(()),
+        Ok(n) => Err(InitError::new(
+            step,
+            format!(
+                "{what}: write {path}: short write ({n} of {} bytes)",
+                value.len()
+            ),
+        )),
+        Err(e) => Err(InitError::os(step, &e, format!("{what}: write {path}"))),
+    }
 }
 
 /// SELinux: the label of the keys this thread creates next, so the session
@@ -70,7 +86,12 @@ fn write_attr(step: &'static str, paths: &[&'static str], value: &str, what: &st
 /// SetKeyLabel, called by runc before keys.JoinSessionKeyring). execve
 /// resets it (the kernel clears keycreate_sid on exec).
 pub fn key_label(label: &str) -> Result<()> {
-  write_attr("keyring", &["/proc/thread-self/attr/keycreate"], label, &format!("set the session keyring's selinux label {label:?}"))
+    write_attr(
+        "keyring",
+        &["/proc/thread-self/attr/keycreate"],
+        label,
+        &format!("set the session keyring's selinux label {label:?}"),
+    )
 }
 
 /// The process's labels for its execve: AppArmor `exec PROFILE` on
@@ -85,25 +106,49 @@ pub fn key_label(label: &str) -> Result<()> {
 /// before it exactly as without an LSM, except that startContainer hooks
 /// exec'd by the init inherit it, as under runc.
 pub fn exec_labels(p: &ProcessProgram, have: &Lsm) -> Result<()> {
-  if let Some(profile) = p.apparmor_profile.as_deref().filter(|s| !s.is_empty()) {
-    if !have.apparmor {
-      return Err(InitError::new("apparmor", format!("apparmor profile {profile:?} requested but AppArmor is not enabled on this host")));
+    if let Some(profile) = p.apparmor_profile.as_deref().filter(|s| !s.is_empty()) {
+        if !have.apparmor {
+            return Err(InitError::new("apparmor", format!("apparmor profile {profile:?} requested but AppArmor is not enabled on this host")));
+        }
+        let paths = ["/proc/self/attr/apparmor/exec", "/proc/self/attr/exec"];
+        let (mut f, path) = open_attr(&paths).map_err(|e| {
+            InitError::os(
+                "apparmor",
+                &e,
+                format!("apply apparmor profile {profile:?}: open {}", paths[0]),
+            )
+        })?;
+        if let Err(e) = f.write_all(format!("exec {profile}").as_bytes()) {
+            // The kernel answers ENOENT for a name it has no profile for.
+            let hint = if e.raw_os_error() == Some(libc::ENOENT) {
+                " (the profile is not loaded: apparmor_parser -r FILE loads it)"
+            } else {
+                ""
+            };
+            return Err(InitError::os(
+                "apparmor",
+                &e,
+                format!("apply apparmor profile {profile:?}{hint}: write {path}"),
+            ));
+        }
     }
-    let paths = ["/proc/self/attr/apparmor/exec", "/proc/self/attr/exec"];
-    let (mut f, path) = open_attr(&paths).map_err(|e| InitError::os("apparmor", &e, format!("apply apparmor profile {profile:?}: open {}", paths[0])))?;
-    if let Err(e) = f.write_all(format!("exec {profile}").as_bytes()) {
-      // The kernel answers ENOENT for a name it has no profile for.
-      let hint = if e.raw_os_error() == Some(libc::ENOENT) { " (the profile is not loaded: apparmor_parser -r FILE loads it)" } else { "" };
-      return Err(InitError::os("apparmor", &e, format!("apply apparmor profile {profile:?}{hint}: write {path}")));
+    if let Some(label) = p.selinux_label.as_deref().filter(|s| !s.is_empty()) {
+        if !have.selinux {
+            return Err(InitError::new(
+                "selinux",
+                format!(
+                    "selinux label {label:?} requested but SELinux is not enabled on this host"
+                ),
+            ));
+        }
+        write_attr(
+            "selinux",
+            &["/proc/thread-self/attr/exec"],
+            label,
+            &format!("set the process selinux label {label:?}"),
+        )?;
     }
-  }
-  if let Some(label) = p.selinux_label.as_deref().filter(|s| !s.is_empty()) {
-    if !have.selinux {
-      return Err(InitError::new("selinux", format!("selinux label {label:?} requested but SELinux is not enabled on this host")));
-    }
-    write_attr("selinux", &["/proc/thread-self/attr/exec"], label, &format!("set the process selinux label {label:?}"))?;
-  }
-  Ok(())
+    Ok(())
 }
 
 const XATTR_SELINUX: &CStr = c"security.selinux";
@@ -114,9 +159,22 @@ const XATTR_SELINUX: &CStr = c"security.selinux";
 /// `mounted` is an O_PATH fd of the mount's root: setxattr(2) follows the
 /// /proc/self/fd link to it.
 pub fn file_label(mounted: &Fd, label: &str, destination: &str) -> Result<()> {
-  let path = mounted.proc_path();
-  if unsafe { libc::setxattr(path.as_ptr(), XATTR_SELINUX.as_ptr(), label.as_ptr() as *const libc::c_void, label.len(), 0) } < 0 {
-    return Err(InitError::os("mount", &io::Error::last_os_error(), format!("set the selinux label {label:?} of {destination}")));
-  }
-  Ok(())
+    let path = mounted.proc_path();
+    if unsafe {
+        libc::setxattr(
+            path.as_ptr(),
+            XATTR_SELINUX.as_ptr(),
+            label.as_ptr() as *const libc::c_void,
+            label.len(),
+            0,
+        )
+    } < 0
+    {
+        return Err(InitError::os(
+            "mount",
+            &io::Error::last_os_error(),
+            format!("set the selinux label {label:?} of {destination}"),
+        ));
+    }
+    Ok(())
 }
