@@ -122,7 +122,7 @@ unsafe fn bpf<T>(cmd: libc::c_long, attr: &mut T) -> libc::c_long {
 /// includes the verifier log.
 #[napi]
 pub fn bpf_prog_load_cgroup_device(insns: Buffer, license: String) -> napi::Result<i32, String> {
-    if insns.len() % 8 != 0 || insns.is_empty() {
+    if !insns.len().is_multiple_of(8) || insns.is_empty() {
         return Err(napi::Error::new(
             "EINVAL".to_string(),
             format!(

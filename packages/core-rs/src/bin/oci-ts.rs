@@ -33,7 +33,7 @@ const MAX_FRAME: usize = 1 << 16;
 
 fn main() {
     let mut args: Vec<OsString> = std::env::args_os().skip(1).collect();
-    let mut planner = std::env::var_os("OCI_TS_PLANNER").map_or(true, |v| v != "0");
+    let mut planner = std::env::var_os("OCI_TS_PLANNER").is_none_or(|v| v != "0");
     if strip_global_flag(&mut args, "--no-planner") {
         planner = false;
     }

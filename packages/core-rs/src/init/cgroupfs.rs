@@ -75,13 +75,13 @@ fn own_path(h: &Hierarchy, own: &[(String, String)]) -> Option<String> {
     })
 }
 
-const PER_MOUNT: u64 = (libc::MS_RDONLY
+const PER_MOUNT: u64 = libc::MS_RDONLY
     | libc::MS_NOSUID
     | libc::MS_NODEV
     | libc::MS_NOEXEC
     | libc::MS_RELATIME
     | libc::MS_NOATIME
-    | libc::MS_STRICTATIME) as u64;
+    | libc::MS_STRICTATIME;
 
 pub fn mount_cgroup(rootfd: RawFd, m: &MountOp, cgroupns: bool) -> Result<()> {
     let what = format!("cgroup on {}", m.destination);
@@ -113,7 +113,7 @@ pub fn mount_cgroup(rootfd: RawFd, m: &MountOp, cgroupns: bool) -> Result<()> {
             Some(&src),
             &dest.proc_path(),
             None,
-            (libc::MS_BIND | libc::MS_REC) as u64,
+            libc::MS_BIND | libc::MS_REC,
             None,
         )
         .ctx("mount", &what)?;
@@ -124,7 +124,7 @@ pub fn mount_cgroup(rootfd: RawFd, m: &MountOp, cgroupns: bool) -> Result<()> {
         Some("tmpfs"),
         &dest.proc_path(),
         Some("tmpfs"),
-        flags & !(libc::MS_RDONLY as u64),
+        flags & !libc::MS_RDONLY,
         Some("mode=755"),
     )
     .ctx("mount", format!("tmpfs for {what}"))?;
@@ -170,7 +170,7 @@ pub fn mount_cgroup(rootfd: RawFd, m: &MountOp, cgroupns: bool) -> Result<()> {
                 Some(&src),
                 &fd.proc_path(),
                 None,
-                (libc::MS_BIND | libc::MS_REC) as u64,
+                libc::MS_BIND | libc::MS_REC,
                 None,
             )
             .ctx("mount", format!("bind {src} on {sub}"))?;
@@ -187,16 +187,10 @@ pub fn mount_cgroup(rootfd: RawFd, m: &MountOp, cgroupns: bool) -> Result<()> {
             }
         }
     }
-    if flags & libc::MS_RDONLY as u64 != 0 {
+    if flags & libc::MS_RDONLY != 0 {
         let fd = open_in_root(rootfd, base).ctx("mount", &what)?;
-        mount(
-            None,
-            &fd.proc_path(),
-            None,
-            flags | libc::MS_REMOUNT as u64,
-            None,
-        )
-        .ctx("mount", format!("remount {} read-only", m.destination))?;
+        mount(None, &fd.proc_path(), None, flags | libc::MS_REMOUNT, None)
+            .ctx("mount", format!("remount {} read-only", m.destination))?;
     }
     Ok(())
 }

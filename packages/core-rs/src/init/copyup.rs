@@ -70,7 +70,7 @@ fn mount_attrs(flags: u64) -> u64 {
             MOUNT_ATTR_NOSYMFOLLOW,
         ),
     ] {
-        if flags & ms as u64 != 0 {
+        if flags & ms != 0 {
             attr |= a;
         }
     }
@@ -158,7 +158,7 @@ fn new_tmpfs(source: &str, flags: u64, data: &str, mode: Option<u32>) -> io::Res
         (libc::MS_DIRSYNC, "dirsync"),
         (libc::MS_LAZYTIME as libc::c_ulong, "lazytime"),
     ] {
-        if flags & ms as u64 != 0 {
+        if flags & ms != 0 {
             opts.push(name.to_string());
         }
     }
@@ -204,7 +204,7 @@ pub fn tmpfs(dest: RawFd, source: &str, flags: u64, data: &str, existed: bool) -
         )
     } as _)? as RawFd);
     copy_dir(src.0, root.0, 0)?;
-    if flags & libc::MS_RDONLY as u64 != 0 {
+    if flags & libc::MS_RDONLY != 0 {
         super::rootfs::mount_setattr(
             mnt.0,
             false,

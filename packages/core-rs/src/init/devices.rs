@@ -13,14 +13,8 @@ pub fn create(rootfd: RawFd, d: &DeviceOp) -> Result<()> {
     if d.bind_from_host {
         // In a user namespace mknod(2) is not permitted: bind the host's node.
         let dest = create_in_root(rootfd, &d.path, true).ctx("device", &what)?;
-        return mount(
-            Some(&d.path),
-            &dest.proc_path(),
-            None,
-            libc::MS_BIND as u64,
-            None,
-        )
-        .ctx("device", format!("bind {what}"));
+        return mount(Some(&d.path), &dest.proc_path(), None, libc::MS_BIND, None)
+            .ctx("device", format!("bind {what}"));
     }
     let kind = match d.kind.as_str() {
         "c" | "u" => libc::S_IFCHR,

@@ -82,10 +82,7 @@ fn run_one(h: &HookOp, state: &str) -> io::Result<()> {
     } else {
         format!("was killed by signal {}", libc::WTERMSIG(st))
     };
-    Err(io::Error::new(
-        io::ErrorKind::Other,
-        format!("hook {} {how}", h.path),
-    ))
+    Err(io::Error::other(format!("hook {} {how}", h.path)))
 }
 
 pub fn run(step: &'static str, hooks: &[HookOp], state: &str) -> Result<()> {

@@ -192,7 +192,7 @@ pub fn prepare(
                 format!("{what} for {} on {}{hint}", m.source, m.destination),
             )
         };
-        let tree = clone_tree(&m.source, m.flags & libc::MS_REC as u64 != 0)
+        let tree = clone_tree(&m.source, m.flags & libc::MS_REC != 0)
             .map_err(|e| err(e, "open_tree(OPEN_TREE_CLONE)"))?;
         let owned;
         let userns: RawFd = match id {
@@ -239,13 +239,12 @@ pub fn prepare(
         // slave instead, because "/" was made rslave first (rootfsPropagation);
         // give the tree the same propagation before it is attached.
         let (prop, rec) = if rootfs_propagation == 0 {
-            (libc::MS_SLAVE as u64, true)
+            (libc::MS_SLAVE, true)
         } else {
             (
                 rootfs_propagation
-                    & (libc::MS_SHARED | libc::MS_SLAVE | libc::MS_PRIVATE | libc::MS_UNBINDABLE)
-                        as u64,
-                rootfs_propagation & libc::MS_REC as u64 != 0,
+                    & (libc::MS_SHARED | libc::MS_SLAVE | libc::MS_PRIVATE | libc::MS_UNBINDABLE),
+                rootfs_propagation & libc::MS_REC != 0,
             )
         };
         if prop != 0 {

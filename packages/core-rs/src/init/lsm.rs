@@ -50,10 +50,10 @@ fn open_attr(paths: &[&'static str]) -> io::Result<(File, &'static str)> {
                     return Err(io::Error::last_os_error());
                 }
                 if st.f_type as libc::c_long != PROC_SUPER_MAGIC {
-                    return Err(io::Error::new(
-                        io::ErrorKind::Other,
-                        format!("{path} is not on procfs (f_type {:#x})", st.f_type),
-                    ));
+                    return Err(io::Error::other(format!(
+                        "{path} is not on procfs (f_type {:#x})",
+                        st.f_type
+                    )));
                 }
                 return Ok((f, path));
             }

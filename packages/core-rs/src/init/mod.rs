@@ -327,7 +327,7 @@ fn run(init: &mut Init, prog_fd: RawFd, console: Option<RawFd>, npres: u32) -> R
         // (crun sets it after pivot_root): `shared` shows as a shared:N tag on
         // / in the container's mountinfo.
         let propagation = if p.rootfs.propagation == 0 {
-            (libc::MS_SLAVE | libc::MS_REC) as u64
+            libc::MS_SLAVE | libc::MS_REC
         } else {
             p.rootfs.propagation
         };

@@ -29,7 +29,7 @@ const STEP: &str = "mount-sources";
 
 /// Whether `m` is a plain bind mount whose source the helper opens.
 fn wanted(m: &MountOp) -> bool {
-    let bind = m.flags & libc::MS_BIND as u64 != 0 && m.flags & libc::MS_REMOUNT as u64 == 0;
+    let bind = m.flags & libc::MS_BIND != 0 && m.flags & libc::MS_REMOUNT == 0;
     bind && !m.source.is_empty() && m.idmap.is_none() && !m.copy_up && m.fstype != "cgroup"
 }
 

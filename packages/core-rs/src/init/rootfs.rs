@@ -192,14 +192,14 @@ fn locked_flags(target: &CString) -> u64 {
         (4096, libc::MS_RELATIME),
     ] {
         if f & st_flag != 0 {
-            out |= ms as u64;
+            out |= ms;
         }
     }
     out
 }
 
 pub fn bind_remount(target: &CString, flags: u64) -> io::Result<()> {
-    let flags = flags | (libc::MS_BIND | libc::MS_REMOUNT) as u64;
+    let flags = flags | (libc::MS_BIND | libc::MS_REMOUNT);
     match mount(None, target, None, flags, None) {
         Err(e) if e.raw_os_error() == Some(libc::EPERM) => {
             mount(None, target, None, flags | locked_flags(target), None)
@@ -216,7 +216,7 @@ fn mount_point_of(path: &str) -> Option<String> {
         let mp = line.split(' ').nth(4)?;
         let mp = mp.replace("\\040", " ");
         let inside = mp == "/" || path == mp || path.starts_with(&format!("{mp}/"));
-        if inside && best.as_ref().map_or(true, |b| mp.len() > b.len()) {
+        if inside && best.as_ref().is_none_or(|b| mp.len() > b.len()) {
             best = Some(mp);
         }
     }
@@ -239,7 +239,7 @@ pub fn prepare(init: &mut Init, p: &InitProgram, inherited: bool) -> Result<Fd> 
         Some(root),
         &cstr(root),
         Some("bind"),
-        (libc::MS_BIND | libc::MS_REC) as u64,
+        libc::MS_BIND | libc::MS_REC,
         None,
     )
     .ctx("rootfs-bind", format!("bind {root} onto itself"))?;
@@ -265,7 +265,7 @@ fn set_root_propagation(p: &InitProgram) -> Result<()> {
     // 0 means unset: MS_SLAVE|MS_REC as runc, so nothing mounted in the
     // container propagates back to the host's (usually shared) mounts.
     let propagation = if p.rootfs.propagation == 0 {
-        (libc::MS_SLAVE | libc::MS_REC) as u64
+        libc::MS_SLAVE | libc::MS_REC
     } else {
         p.rootfs.propagation
     };
@@ -277,7 +277,7 @@ fn set_root_propagation(p: &InitProgram) -> Result<()> {
         .map(|p| p.to_string_lossy().into_owned())
         .unwrap_or_else(|_| root.clone());
     if let Some(mp) = mount_point_of(&real) {
-        mount(None, &cstr(&mp), None, libc::MS_PRIVATE as u64, None)
+        mount(None, &cstr(&mp), None, libc::MS_PRIVATE, None)
             .ctx("rootfs-propagation", format!("make {mp} private"))?;
     }
     Ok(())
@@ -334,9 +334,9 @@ fn ordinary_dir_in_root(rootfd: RawFd, m: &MountOp) -> Result<Fd> {
 /// /dev/pts, devices, the console): runc's mountPropagate and
 /// finalizeRootfs do the same.
 pub fn delays_readonly(m: &MountOp) -> bool {
-    let plain = m.flags & libc::MS_BIND as u64 == 0 && m.idmap.is_none() && !m.copy_up;
+    let plain = m.flags & libc::MS_BIND == 0 && m.idmap.is_none() && !m.copy_up;
     plain
-        && m.flags & libc::MS_RDONLY as u64 != 0
+        && m.flags & libc::MS_RDONLY != 0
         && (m.fstype == "tmpfs" || components(&m.destination) == ["dev"])
 }
 
@@ -346,8 +346,8 @@ pub fn delays_readonly(m: &MountOp) -> bool {
 pub fn remount_readonly_late(rootfd: RawFd, m: &MountOp) -> Result<()> {
     let what = || format!("remount {} read-only", m.destination);
     let target = open_in_root(rootfd, &m.destination).ctx("rootfs-readonly", what())?;
-    let keep = m.flags & !((libc::MS_REC | libc::MS_REMOUNT | libc::MS_BIND) as u64);
-    bind_remount(&target.proc_path(), keep | libc::MS_RDONLY as u64).ctx("rootfs-readonly", what())
+    let keep = m.flags & !(libc::MS_REC | libc::MS_REMOUNT | libc::MS_BIND);
+    bind_remount(&target.proc_path(), keep | libc::MS_RDONLY).ctx("rootfs-readonly", what())
 }
 
 /// One MountOp. `tree`: the detached id-mapped copy of the source made by
@@ -357,7 +357,7 @@ pub fn mount_one(rootfd: RawFd, m: &MountOp, tree: Option<&Fd>, source: Option<&
     // tmpcopyup copies the destination's mode only when it was there before.
     let existed = m.copy_up && open_in_root(rootfd, &m.destination).is_ok();
     let kernel_fs = (m.fstype == "proc" || m.fstype == "sysfs")
-        && m.flags & libc::MS_BIND as u64 == 0
+        && m.flags & libc::MS_BIND == 0
         && tree.is_none()
         && !m.copy_up;
     let dest = if kernel_fs {
@@ -375,7 +375,7 @@ pub fn mount_one(rootfd: RawFd, m: &MountOp, tree: Option<&Fd>, source: Option<&
         super::idmap::attach(tree.0, dest.0)
             .ctx("mount", what("attach (move_mount) the id-mapped"))?;
     } else {
-        let fstype = if m.fstype.is_empty() || m.flags & libc::MS_BIND as u64 != 0 {
+        let fstype = if m.fstype.is_empty() || m.flags & libc::MS_BIND != 0 {
             None
         } else {
             Some(m.fstype.as_str())
@@ -390,7 +390,7 @@ pub fn mount_one(rootfd: RawFd, m: &MountOp, tree: Option<&Fd>, source: Option<&
             Some(m.source.as_str())
         };
         let flags = if delays_readonly(m) {
-            m.flags & !(libc::MS_RDONLY as u64)
+            m.flags & !libc::MS_RDONLY
         } else {
             m.flags
         };
@@ -509,14 +509,8 @@ pub fn pivot(root: &str) -> Result<()> {
         unsafe { libc::fchdir(old.0) } as _,
         "fchdir to the old root",
     )?;
-    mount(
-        None,
-        &cstr("."),
-        None,
-        (libc::MS_SLAVE | libc::MS_REC) as u64,
-        None,
-    )
-    .ctx("pivot-root", "make the old root a slave")?;
+    mount(None, &cstr("."), None, libc::MS_SLAVE | libc::MS_REC, None)
+        .ctx("pivot-root", "make the old root a slave")?;
     sys(
         unsafe { libc::umount2(c".".as_ptr(), libc::MNT_DETACH) } as _,
         "unmount the old root",
@@ -627,13 +621,7 @@ pub fn move_root(root: &str) -> Result<()> {
         .unwrap_or_else(|_| root.to_string());
     for mp in host_kernel_fs_mounts(&real) {
         let target = cstr(&mp);
-        match mount(
-            None,
-            &target,
-            None,
-            (libc::MS_SLAVE | libc::MS_REC) as u64,
-            None,
-        ) {
+        match mount(None, &target, None, libc::MS_SLAVE | libc::MS_REC, None) {
             // A parent was detached already, taking this one with it.
             Err(e) if e.raw_os_error() == Some(libc::ENOENT) => continue,
             r => r.ctx("pivot-root", format!("make {mp} a slave"))?,
@@ -655,7 +643,7 @@ pub fn move_root(root: &str) -> Result<()> {
             format!("chdir {root}"),
         ));
     }
-    mount(Some(root), &cstr("/"), None, libc::MS_MOVE as u64, None)
+    mount(Some(root), &cstr("/"), None, libc::MS_MOVE, None)
         .ctx("pivot-root", "move the rootfs onto /")?;
     if unsafe { libc::chroot(c".".as_ptr()) } < 0 || unsafe { libc::chdir(c"/".as_ptr()) } < 0 {
         return Err(InitError::os(
@@ -671,17 +659,11 @@ pub fn move_root(root: &str) -> Result<()> {
 /// (runc readonlyPath); a missing path is not an error.
 pub fn readonly_path(path: &str) -> Result<()> {
     let c = cstr(path);
-    match mount(
-        Some(path),
-        &c,
-        None,
-        (libc::MS_BIND | libc::MS_REC) as u64,
-        None,
-    ) {
+    match mount(Some(path), &c, None, libc::MS_BIND | libc::MS_REC, None) {
         Err(e) if e.raw_os_error() == Some(libc::ENOENT) => return Ok(()),
         r => r.ctx("readonly-paths", format!("bind {path}"))?,
     }
-    bind_remount(&c, (libc::MS_RDONLY | libc::MS_REC) as u64)
+    bind_remount(&c, libc::MS_RDONLY | libc::MS_REC)
         .ctx("readonly-paths", format!("remount {path} read-only"))
 }
 
@@ -690,14 +672,14 @@ pub fn readonly_path(path: &str) -> Result<()> {
 /// `tmpfs_data`: the mount label (runc's maskPath formats it the same way).
 pub fn mask_path(path: &str, tmpfs_data: Option<&str>) -> Result<()> {
     let c = cstr(path);
-    match mount(Some("/dev/null"), &c, None, libc::MS_BIND as u64, None) {
+    match mount(Some("/dev/null"), &c, None, libc::MS_BIND, None) {
         Ok(()) => Ok(()),
         Err(e) if e.raw_os_error() == Some(libc::ENOENT) => Ok(()),
         Err(e) if e.raw_os_error() == Some(libc::ENOTDIR) => mount(
             Some("tmpfs"),
             &c,
             Some("tmpfs"),
-            libc::MS_RDONLY as u64,
+            libc::MS_RDONLY,
             tmpfs_data,
         )
         .ctx("masked-paths", format!("mask {path}")),
@@ -706,7 +688,7 @@ pub fn mask_path(path: &str, tmpfs_data: Option<&str>) -> Result<()> {
 }
 
 pub fn readonly_root() -> Result<()> {
-    bind_remount(&cstr("/"), (libc::MS_RDONLY | libc::MS_REC) as u64)
+    bind_remount(&cstr("/"), libc::MS_RDONLY | libc::MS_REC)
         .ctx("rootfs-readonly", "remount / read-only")
 }
 
