@@ -178,47 +178,98 @@ export class StateStore {
    * is SIGKILLed or dies on a full disk, so no lock can wedge a container
    * (issue 13; the old O_EXCL pid file stayed empty after a kill between
    * open and write). Nothing is written into the file: taking it needs no
-   * free space. Waits up to `timeoutMs`; returns the release function.
+   * free space.
+   *
+   * A state disk out of inodes cannot create the lock file (ENOSPC), and
+   * runc, which keeps no lock file, still manages its containers then. So
+   * a container that exists is first locked through its own state directory
+   * (flock works on a directory fd and needs no inode), then through the
+   * file; when the file cannot be created for lack of space the directory
+   * lock alone serialises the command. Always in that order (directory,
+   * then file), so two commands never wait on each other crosswise: create,
+   * which has no directory yet, takes only the file, and nobody holding the
+   * file waits for a directory. Waits up to `timeoutMs` in all; returns the
+   * release function.
    */
   async lock(id: string, timeoutMs = 30_000): Promise<() => void> {
     validateId(id);
     const tryFlock = await requireFn<(fd: number, shared?: boolean) => boolean>('@oci/core', 'tryFlock', 'locking the container state');
     this.ensureRoot();
-    const file = path.join(this.root, `.${id}.lock`);
     const deadline = Date.now() + timeoutMs;
-    for (let delay = 1; ; delay = Math.min(delay * 2, 20)) {
-      let fd: number;
-      try {
-        // O_NOFOLLOW: --root is ours, but never lock (or create) through a link.
-        fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW, 0o600);
-      } catch (e) {
-        throw fileError(e, `lock container ${id}:`, file);
+    const dir = path.join(this.root, id);
+    const file = path.join(this.root, `.${id}.lock`);
+    // O_NOFOLLOW everywhere: --root is ours, but never lock (or create) through a link.
+    const dirFlags = fs.constants.O_RDONLY | fs.constants.O_DIRECTORY | fs.constants.O_NOFOLLOW;
+    const releaseDir = flockAt(tryFlock, dir, dirFlags, id, deadline, true);
+    let releaseFile: (() => void) | undefined;
+    try {
+      releaseFile = flockAt(tryFlock, file, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW, id, deadline, false);
+    } catch (e) {
+      // Out of inodes (or blocks for a new inode) with the directory lock
+      // held: that lock is enough; without a directory there is nothing to
+      // manage and the command fails with the file's error.
+      if (!(releaseDir && e instanceof OciError && e.errno === ENOSPC)) {
+        releaseDir?.();
+        throw e;
       }
-      let held = false;
-      try {
-        if (tryFlock(fd)) {
-          // The holder we waited for unlinks the file before it closes it: a
-          // lock on an unlinked inode guards nothing, take the current file.
-          const a = fs.fstatSync(fd);
-          let b: fs.Stats | undefined;
-          try { b = fs.lstatSync(file); } catch { /* unlinked: retry */ }
-          if (b && a.ino === b.ino && a.dev === b.dev) {
-            held = true;
-            let released = false;
-            return () => {
-              if (released) return;
-              released = true;
-              try { fs.unlinkSync(file); } catch { /* best effort: the lock goes with the fd anyway */ }
-              fs.closeSync(fd);
-            };
-          }
-          continue;
-        }
-      } finally {
-        if (!held) fs.closeSync(fd);
-      }
-      if (Date.now() > deadline) throw new OciError('ELOCKED', `container ${id} is locked by another command (${file})`);
-      sleepSync(delay);
     }
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      releaseFile?.();
+      releaseDir?.();
+    };
+  }
+}
+
+const ENOSPC = 28;
+
+/**
+ * flock(2) LOCK_EX on `file`, retried until `deadline`. After taking it the
+ * inode is checked to still be the one at `file`: a holder unlinks (or
+ * delete removes the directory) before closing, and a lock on an unlinked
+ * inode guards nothing, so the current one is taken instead. With
+ * `optional`, a missing `file` is not an error: undefined is returned.
+ * The release function of the lock file unlinks it before closing it.
+ */
+function flockAt(
+  tryFlock: (fd: number, shared?: boolean) => boolean,
+  file: string, flags: number, id: string, deadline: number, optional: boolean,
+): (() => void) | undefined {
+  for (let delay = 1; ; delay = Math.min(delay * 2, 20)) {
+    let fd: number;
+    try {
+      fd = fs.openSync(file, flags, 0o600);
+    } catch (e) {
+      if (optional && (e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw fileError(e, `lock container ${id}:`, file);
+    }
+    let held = false;
+    try {
+      if (tryFlock(fd)) {
+        const a = fs.fstatSync(fd);
+        let b: fs.Stats | undefined;
+        try { b = fs.lstatSync(file); } catch { /* removed: retry (or optional: gone) */ }
+        if (b && a.ino === b.ino && a.dev === b.dev) {
+          held = true;
+          const isFile = !optional;
+          let released = false;
+          return () => {
+            if (released) return;
+            released = true;
+            if (isFile) {
+              try { fs.unlinkSync(file); } catch { /* best effort: the lock goes with the fd anyway */ }
+            }
+            fs.closeSync(fd);
+          };
+        }
+        continue;
+      }
+    } finally {
+      if (!held) fs.closeSync(fd);
+    }
+    if (Date.now() > deadline) throw new OciError('ELOCKED', `container ${id} is locked by another command (${file})`);
+    sleepSync(delay);
   }
 }

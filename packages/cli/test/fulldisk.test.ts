@@ -82,6 +82,51 @@ if (why) {
     await nothingLeft(t, id);
   });
 
+  t.test('a state disk out of inodes: the container stays manageable (runc as control)', async (t) => {
+    // Blocks free, inodes gone: the lock file cannot be created (open(2)
+    // O_CREAT fails with ENOSPC), yet runc manages its containers then, so
+    // oci-ts must too: the container's own state directory is its lock.
+    for (const rt of ['runc', 'oci-ts'] as const) {
+      const iroot = fs.mkdtempSync(`/tmp/oci-ts-inodes-${rt}-`);
+      const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=4m,nr_inodes=64,mode=0700', 'tmpfs', iroot], { encoding: 'utf8' });
+      if (m.status !== 0) throw new Error(`mount tmpfs: ${m.stderr}`);
+      t.teardown(() => {
+        spawnSync('umount', ['-l', iroot]);
+        fs.rmSync(iroot, { recursive: true, force: true });
+      });
+      const call = (...args: string[]): Result => rt === 'runc'
+        ? (() => { const r = spawnSync('runc', ['--root', iroot, ...args], { encoding: 'utf8', timeout: 60_000 }); return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr } as Result; })()
+        : ociTs(['--root', iroot, ...args], { timeout: 60_000 });
+      const id = uniqueId(`ino${rt === 'runc' ? 'r' : 'o'}`);
+      t.equal(call('run', '-d', '-b', b, id).status, 0, `${rt}: run -d`);
+      // Use up every inode left.
+      const fillDir = path.join(iroot, 'fill');
+      fs.mkdirSync(fillDir);
+      let n = 0;
+      try { for (; n < 100_000; n++) fs.closeSync(fs.openSync(path.join(fillDir, String(n)), 'w')); } catch (e) {
+        t.equal((e as NodeJS.ErrnoException).code, 'ENOSPC', `${rt}: the inodes ran out after ${n} files`);
+      }
+      t.match(JSON.parse(call('state', id).stdout || '{}'), { status: 'running' }, `${rt}: state`);
+      for (const [cmd, status] of [['pause', 'paused'], ['resume', 'running']] as const) {
+        const r = call(cmd, id);
+        t.equal(r.status, 0, `${rt}: ${cmd} out of inodes: ${r.stderr}`);
+        if (rt === 'oci-ts') clean(t, r, `${cmd} out of inodes`);
+        t.match(JSON.parse(call('state', id).stdout || '{}'), { status }, `${rt}: ${status} after ${cmd}`);
+      }
+      t.match(call('list', '-q').stdout, id, `${rt}: list`);
+      const k = call('kill', id, 'KILL');
+      t.equal(k.status, 0, `${rt}: kill out of inodes: ${k.stderr}`);
+      const d = call('delete', '-f', id);
+      t.equal(d.status, 0, `${rt}: delete -f out of inodes: ${d.stderr}`);
+      if (rt === 'oci-ts') clean(t, d, 'delete -f out of inodes');
+      t.notOk(fs.existsSync(path.join(iroot, id)), `${rt}: no state dir`);
+      t.notOk(fs.existsSync(path.join(iroot, `.${id}.lock`)), `${rt}: no lock file`);
+      for (let w = 0; w < 100 && processLeftovers(id).length; w++) await new Promise((r) => setTimeout(r, 20));
+      t.same(processLeftovers(id), [], `${rt}: no process`);
+      t.same(cgroupLeftovers(id), [], `${rt}: no cgroup`);
+    }
+  });
+
   t.test('fault injection: the disk full at every write of create, start, pause, resume, kill, delete', async (t) => {
     // tmpfs counts whole pages: with 0, 1, 2... pages free the disk fills at
     // the first, second, third... write the runtime makes (state.json is
