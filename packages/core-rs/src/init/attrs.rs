@@ -20,7 +20,8 @@ pub fn sysctl(list: &[Sysctl]) -> Result<()> {
             ));
         }
         let path = format!("/proc/sys/{}", s.key.replace('.', "/"));
-        std::fs::write(&path, &s.value).ctx("sysctl", format!("write {path}"))?;
+        // Never a file put over the sysctl by a mount (procfs.rs).
+        super::procfs::write(&path, s.value.as_bytes()).ctx("sysctl", format!("write {path}"))?;
     }
     Ok(())
 }
@@ -63,7 +64,7 @@ pub fn rlimits(p: &ProcessProgram) -> Result<()> {
 }
 
 pub fn oom_score_adj(v: i32) -> Result<()> {
-    std::fs::write("/proc/self/oom_score_adj", v.to_string())
+    super::procfs::write("/proc/self/oom_score_adj", v.to_string().as_bytes())
         .ctx("oom-score-adj", "write /proc/self/oom_score_adj")
 }
 

@@ -12,7 +12,6 @@ use super::rootfs::Fd;
 use std::ffi::CStr;
 use std::fs::File;
 use std::io::{self, Write};
-use std::os::unix::fs::OpenOptionsExt;
 
 /// Which LSMs this host has, checked at the start, before pivot_root (the
 /// container's /sys may differ or be absent).
@@ -29,9 +28,6 @@ pub fn detect() -> Lsm {
     Lsm { apparmor, selinux }
 }
 
-/// statfs(2) f_type of procfs (linux/magic.h).
-const PROC_SUPER_MAGIC: libc::c_long = 0x9fa0;
-
 /// Opens the first of `paths` that exists for writing and checks it is on
 /// procfs. After pivot_root, /proc is the container's: a volume mounted over
 /// it would turn the label write into a write to a plain file and leave the
@@ -39,24 +35,9 @@ const PROC_SUPER_MAGIC: libc::c_long = 0x9fa0;
 fn open_attr(paths: &[&'static str]) -> io::Result<(File, &'static str)> {
     let mut last = io::Error::from_raw_os_error(libc::ENOENT);
     for &path in paths {
-        match std::fs::OpenOptions::new()
-            .write(true)
-            .custom_flags(libc::O_CLOEXEC | libc::O_NOFOLLOW)
-            .open(path)
-        {
-            Ok(f) => {
-                let mut st: libc::statfs = unsafe { std::mem::zeroed() };
-                if unsafe { libc::fstatfs(std::os::fd::AsRawFd::as_raw_fd(&f), &mut st) } < 0 {
-                    return Err(io::Error::last_os_error());
-                }
-                if st.f_type as libc::c_long != PROC_SUPER_MAGIC {
-                    return Err(io::Error::other(format!(
-                        "{path} is not on procfs (f_type {:#x})",
-                        st.f_type
-                    )));
-                }
-                return Ok((f, path));
-            }
+        // On the /proc mount itself, never a mount over it (procfs.rs).
+        match super::procfs::open_write(path) {
+            Ok(f) => return Ok((f, path)),
             Err(e) if e.raw_os_error() == Some(libc::ENOENT) => last = e,
             Err(e) => return Err(e),
         }

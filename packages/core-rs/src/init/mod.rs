@@ -20,6 +20,7 @@ pub mod idmap;
 pub mod lsm;
 pub mod mountsrc;
 pub mod namespaces;
+pub mod procfs;
 pub mod program;
 pub mod rootfs;
 pub mod seccomp;
@@ -358,6 +359,13 @@ fn run(init: &mut Init, prog_fd: RawFd, console: Option<RawFd>, npres: u32) -> R
     }
     init.at("sysctl")?;
     attrs::sysctl(&p.sysctl)?;
+    // Before readonly and masked paths: a mask over /proc/self/oom_score_adj
+    // must not turn the write into a refused write to /dev/null (procfs.rs
+    // refuses a covered file; runc writes it from the host, where no mask is).
+    if let Some(v) = p.process.oom_score_adj {
+        init.at("oom-score-adj")?;
+        attrs::oom_score_adj(v)?;
+    }
     if let Some(h) = &p.hostname {
         init.at("hostname")?;
         attrs::hostname(h)?;
@@ -382,10 +390,6 @@ fn run(init: &mut Init, prog_fd: RawFd, console: Option<RawFd>, npres: u32) -> R
     let pr = &p.process;
     init.at("rlimits")?;
     attrs::rlimits(pr)?;
-    if let Some(v) = pr.oom_score_adj {
-        init.at("oom-score-adj")?;
-        attrs::oom_score_adj(v)?;
-    }
     if let Some(v) = pr.personality {
         init.at("personality")?;
         attrs::personality(v)?;

@@ -350,6 +350,87 @@ pub fn remount_readonly_late(rootfd: RawFd, m: &MountOp) -> Result<()> {
     bind_remount(&target.proc_path(), keep | libc::MS_RDONLY).ctx("rootfs-readonly", what())
 }
 
+/// The files under /proc a mount may cover: the ones LXCFS emulates. runc
+/// 1.1.5 rootfs_linux.go checkProcMount keeps the same list.
+const PROC_MOUNT_ALLOWED: [&str; 10] = [
+    "proc/cpuinfo",
+    "proc/diskstats",
+    "proc/meminfo",
+    "proc/stat",
+    "proc/swaps",
+    "proc/uptime",
+    "proc/loadavg",
+    "proc/slabinfo",
+    "proc/net/dev",
+    "proc/sys/kernel/ns_last_pid",
+];
+
+fn fd_path(fd: RawFd) -> io::Result<String> {
+    std::fs::read_link(format!("/proc/self/fd/{fd}")).map(|p| p.to_string_lossy().into_owned())
+}
+
+/// runc's checkProcMount: a bind (or a filesystem of a type runc does not
+/// handle itself) may not cover anything inside the container's /proc but
+/// the LXCFS files, and may replace /proc itself only with a procfs. A
+/// file put over /proc/sys/... or /proc/self/attr/... would take the
+/// runtime's later sysctl or LSM writes (CVE-2025-52881, procfs.rs), and a
+/// plain directory at /proc hides everything masked there. `dest` is the
+/// destination resolved inside the rootfs (symlinks included), so the path
+/// compared is the real one, as runc compares the securejoin'd path.
+fn check_proc_mount(
+    rootfd: RawFd,
+    dest: &Fd,
+    m: &MountOp,
+    source: Option<&Fd>,
+    tree: Option<&Fd>,
+) -> Result<()> {
+    let handled = matches!(
+        m.fstype.as_str(),
+        "proc" | "sysfs" | "tmpfs" | "mqueue" | "cgroup" | "cgroup2"
+    );
+    if m.flags & libc::MS_BIND == 0 && tree.is_none() && handled {
+        return Ok(());
+    }
+    let what = || format!("mount {} on {}", m.fstype, m.destination);
+    let root = fd_path(rootfd).ctx("mount", what())?;
+    let full = fd_path(dest.0).ctx("mount", what())?;
+    let Some(rel) = full.strip_prefix(&root).map(|r| r.trim_start_matches('/')) else {
+        return Ok(());
+    };
+    let refuse = |why: &str| {
+        InitError::new(
+            "mount",
+            format!(
+                "error mounting {:?} to rootfs at {:?}: {full:?} cannot be mounted because {why}",
+                m.source, m.destination
+            ),
+        )
+    };
+    if rel == "proc" {
+        // Only a procfs may replace /proc: the source's filesystem decides.
+        let mut st: libc::statfs = unsafe { std::mem::zeroed() };
+        let rc = match source.or(tree) {
+            Some(fd) => unsafe { libc::fstatfs(fd.0, &mut st) },
+            None => unsafe { libc::statfs(cstr(&m.source).as_ptr(), &mut st) },
+        };
+        if rc < 0 {
+            return Err(InitError::os(
+                "mount",
+                &io::Error::last_os_error(),
+                format!("statfs {}", m.source),
+            ));
+        }
+        if st.f_type as libc::c_long != super::procfs::PROC_SUPER_MAGIC {
+            return Err(refuse("it is not of type proc"));
+        }
+        return Ok(());
+    }
+    if rel.starts_with("proc/") && !PROC_MOUNT_ALLOWED.contains(&rel) {
+        return Err(refuse("it is inside /proc"));
+    }
+    Ok(())
+}
+
 /// One MountOp. `tree`: the detached id-mapped copy of the source made by
 /// idmap::prepare, attached here with move_mount(2) instead of mount(2).
 pub fn mount_one(rootfd: RawFd, m: &MountOp, tree: Option<&Fd>, source: Option<&Fd>) -> Result<()> {
@@ -366,6 +447,7 @@ pub fn mount_one(rootfd: RawFd, m: &MountOp, tree: Option<&Fd>, source: Option<&
         create_in_root(rootfd, &m.destination, m.create_as == "file")
             .ctx("mount", what("create destination for"))?
     };
+    check_proc_mount(rootfd, &dest, m, source, tree)?;
     if m.copy_up {
         let tmpfs = super::copyup::tmpfs(dest.0, &m.source, m.flags, &m.data, existed)
             .ctx("mount", what("tmpcopyup: copy the destination into the"))?;
