@@ -8,12 +8,19 @@ import { Parser } from 'tap-parser';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { writeFileSync } from 'node:fs';
+import { leftoverSnapshot, leftoversSince } from './leftovers.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const args = process.argv.slice(2);
 const files = args.some((a) => !a.startsWith('-'))
   ? []
   : ['packages/*/test/**/*.test.ts', 'packages/*/__test__/**/*.test.ts', 'tools/**/*.test.ts'];
+
+// In CI (or with OCI_TS_LEFTOVER_CHECK=1) the run is checked to leave nothing
+// on the host (issue 13 item 10): not on a shared workstation, where other
+// people's containers come and go during the run.
+const checkLeftovers = !!process.env.CI || process.env.OCI_TS_LEFTOVER_CHECK === '1';
+const before = checkLeftovers ? leftoverSnapshot() : undefined;
 
 const tapBin = path.join(root, 'node_modules/.bin/tap');
 const child = spawn(tapBin, ['--reporter=tap', ...args, ...files], {
@@ -45,8 +52,14 @@ function attach(p) {
 attach(parser);
 child.stdout.on('data', (d) => process.stdout.write(d));
 child.stdout.pipe(parser);
-child.on('close', (code) => {
+child.on('close', async (code) => {
   parser.end();
+  if (before) {
+    const left = await leftoversSince(before);
+    for (const l of left) console.log(`LEFT ON THE HOST: ${l}`);
+    if (left.length) { failed++; failures.push({ name: `the test run left ${left.length} thing(s) on the host (processes, cgroups, mounts)` }); }
+    else passed++;
+  }
   for (const f of failures) console.log(`FAILED: ${f.fullname ?? ''} ${f.name}`);
   if (code !== 0 && failed === 0) failed = 1; // the runner itself failed (e.g. a crash outside any assertion)
   const summary = `${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`;
