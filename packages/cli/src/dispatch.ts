@@ -5,7 +5,7 @@
  * and the fast CommonJS entry (hot.ts), so both print errors the same way.
  */
 import fs from 'node:fs';
-import { causeChain } from './errors.ts';
+import { causeChain, errnoText } from './errors.ts';
 import { Logger, type LogFormat } from './log.ts';
 import type { CommandContext, CommandHandler } from './commands/context.ts';
 
@@ -32,7 +32,13 @@ export async function dispatch(
   try {
     logger = new Logger({ file: argv.log || undefined, fd: stdio.stderr, format: argv['log-format'] as LogFormat, debug: argv.debug });
   } catch (e) {
-    fs.writeSync(stdio.stderr, `oci-ts: opening log file ${argv.log}: ${(e as Error).message}\n`);
+    // runc: `open FILE: no such file or directory` as a log line on stderr, exit 1.
+    const msg = `open ${argv.log}: ${errnoText(e)}`;
+    try {
+      new Logger({ fd: stdio.stderr, format: argv['log-format'] as LogFormat }).error(msg);
+    } catch {
+      fs.writeSync(stdio.stderr, `${msg}\n`);
+    }
     return 1;
   }
   const name = commandName(argv);

@@ -51,6 +51,9 @@ const TEXT: Record<string, string> = {
 export function errnoText(e: unknown): string {
   const code = (e as NodeJS.ErrnoException)?.code;
   if (code && TEXT[code]) return TEXT[code];
+  // Any other errno: libuv's strerror text inside Node's "CODE: text, syscall 'path'".
+  const m = /^[A-Z0-9_]+: ([^,]+)(,|$)/.exec(String((e as Error)?.message ?? ''));
+  if (code && m && m[1]) return m[1];
   if (code) return code.toLowerCase();
   return String((e as Error)?.message ?? e);
 }

@@ -27,3 +27,24 @@ t.test('a cause that the message already names by its code is not said twice', a
   const e = new CgroupError('EWRITE', 'cgroups: writing "63" to /x/cpuset.cpus: result too large (ERANGE)', { errno: 34, syscall: 'write', cause });
   t.same(causeChain(e), ['cgroups: writing "63" to /x/cpuset.cpus: result too large (ERANGE)']);
 });
+
+t.test('an errno without a table entry is said in libuv\'s words, not as its code', async (t) => {
+  let err: unknown;
+  try { fs.linkSync('/proc/version', '/tmp/oci-ts-errors-test-link'); } catch (e) { err = e; }
+  t.same(causeChain(err), ['link /proc/version: cross-device link not permitted'], 'EXDEV in words');
+});
+
+t.test('--log that cannot be opened: one log line on stderr in runc\'s words, exit 1 (runc as control)', async (t) => {
+  const { spawnSync } = await import('node:child_process');
+  const path = await import('node:path');
+  const bin = path.join(import.meta.dirname, '../bin/oci-ts.cjs');
+  const file = '/nonexistent/oci-ts-errors-test/log';
+  const r = spawnSync(process.execPath, [bin, '--log', file, 'list'], { encoding: 'utf8' });
+  t.equal(r.status, 1, 'exit 1');
+  t.match(r.stderr, /level=error msg="open \/nonexistent\/oci-ts-errors-test\/log: no such file or directory"/, r.stderr);
+  t.notMatch(r.stderr, /ENOENT/, 'no Node errno text');
+  const c = spawnSync('runc', ['--log', file, 'list'], { encoding: 'utf8' });
+  if (c.error) return;
+  t.equal(c.status, r.status, 'runc exits the same');
+  t.match(c.stderr, /msg="open \/nonexistent\/oci-ts-errors-test\/log: no such file or directory"/, `runc says the same: ${c.stderr}`);
+});
