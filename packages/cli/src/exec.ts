@@ -194,6 +194,7 @@ export async function exec(o: ExecOptions): Promise<Execed> {
     preserveFds: o.preserveFds ?? 0,
     seccompCompiler: spec.linux?.seccomp ? await seccompCompiler() : undefined,
     lsm: hostLsm(),
+    warn: (m) => o.logger.warn(m),
   };
   const program: InitProgram = {
     version: 1,

@@ -122,4 +122,30 @@ if (why) {
     t.equal(oci(['exec', '--user', '65534', id, 'sh', '-c', 'echo "[$HOME]"']).stdout.trim(), '[/nonexistent]', 'exec --user');
     t.equal(oci(['delete', '-f', id]).status, 0);
   });
+
+  t.test('an unknown capability is a warning and is not granted, the container runs (config.md; runc as control)', async (t) => {
+    const b = makeBundle(path.join(dir, 'unknown-cap'), (c) => {
+      c.process.args = ['sh', '-c', 'grep CapBnd /proc/self/status; sleep 1000'];
+      c.process.terminal = false;
+      c.process.capabilities.bounding.push('CAP_FOO');
+      c.process.capabilities.permitted.push('CAP_BAR');
+    });
+    const plain = makeBundle(path.join(dir, 'known-cap'), (c) => {
+      c.process.args = ['sh', '-c', 'grep CapBnd /proc/self/status'];
+      c.process.terminal = false;
+    });
+    const expected = oci(['run', '-b', plain, uniqueId('cap')]).stdout.trim();
+    t.match(expected, /^CapBnd:\s+[0-9a-f]+$/, 'the capabilities without the unknown names');
+    for (const [name, call] of hasRunc ? [['oci-ts', oci], ['runc', runc]] as const : [['oci-ts', oci]] as const) {
+      const id = uniqueId('cap');
+      const r = call(['run', '-d', '-b', b, id]);
+      t.equal(r.status, 0, `${name}: run -d: ${r.stderr}`);
+      t.match(r.stderr, /level=warning msg="ignoring unknown or unavailable capabilities: \[CAP_BAR CAP_FOO\]"/, `${name}: the warning names them`);
+      const e = call(['exec', '--cap', 'CAP_BAZ', id, 'grep', 'CapBnd', '/proc/self/status']);
+      t.equal(e.status, 0, `${name}: exec --cap CAP_BAZ: ${e.stderr}`);
+      t.match(e.stderr, /ignoring unknown or unavailable capabilities: \[[A-Z_ ]*CAP_BAZ[A-Z_ ]*\]/, `${name}: exec warns`);
+      t.equal(e.stdout.trim(), expected, `${name}: exec gets nothing more`);
+      t.equal(call(['delete', '-f', id]).status, 0, `${name}: delete -f`);
+    }
+  });
 }

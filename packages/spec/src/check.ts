@@ -50,6 +50,24 @@ export function checkConfig(config: Spec, opts: CheckOptions = {}): Problem[] {
   return problems;
 }
 
+/**
+ * What a runtime must warn about but not refuse: today capability names it
+ * does not know (config.md "process.capabilities": logged as a warning, the
+ * container still runs). Linters may treat these as findings.
+ */
+export function checkWarnings(config: Spec): Problem[] {
+  const problems: Problem[] = [];
+  const caps = config.process?.capabilities;
+  if (caps) {
+    for (const set of ['bounding', 'effective', 'inheritable', 'permitted', 'ambient'] as const) {
+      caps[set]?.forEach((c, i) => {
+        if (!Object.hasOwn(CAPABILITIES, c)) problems.push({ pointer: `/process/capabilities/${set}/${i}`, code: 'CAPABILITY_UNKNOWN', message: `process.capabilities.${set}[${i}] is not a known Linux capability (CAP_CHOWN ... CAP_CHECKPOINT_RESTORE), found ${describe(c)}`, value: c });
+      });
+    }
+  }
+  return problems;
+}
+
 function checkProcess(config: Spec, opts: CheckOptions, add: Add): void {
   const p = config.process;
   if (!p) {
@@ -68,14 +86,10 @@ function checkProcess(config: Spec, opts: CheckOptions, add: Add): void {
     if (eq <= 0) add(`/process/env/${i}`, 'ENV_INVALID', `process.env[${i}] must be "KEY=value" with a non-empty KEY, found ${describe(e)}`, e);
     else if (e.includes('\0')) add(`/process/env/${i}`, 'ENV_INVALID', `process.env[${i}] must not contain a NUL byte`, e);
   });
-  // Unknown capability names: crun rejects them; granting a misspelt capability silently would hide a bug.
-  if (p.capabilities) {
-    for (const set of ['bounding', 'effective', 'inheritable', 'permitted', 'ambient'] as const) {
-      p.capabilities[set]?.forEach((c, i) => {
-        if (!Object.hasOwn(CAPABILITIES, c)) add(`/process/capabilities/${set}/${i}`, 'CAPABILITY_UNKNOWN', `process.capabilities.${set}[${i}] is not a known Linux capability (CAP_CHOWN ... CAP_CHECKPOINT_RESTORE), found ${describe(c)}`, c);
-      });
-    }
-  }
+  // Unknown capability names are not an error: config.md "process.capabilities"
+  // says a value that cannot be mapped to a kernel interface MUST be logged
+  // as a warning and runtimes SHOULD NOT fail (runc 1.1.5: "ignoring unknown
+  // or unavailable capabilities"). checkWarnings reports them.
   // Rlimits (config.md POSIX process: type names from getrlimit(2), no duplicates).
   const seen = new Map<string, number>();
   p.rlimits?.forEach((r, i) => {

@@ -4,7 +4,7 @@ export type * from './generated/types.ts';
 export { SpecError, type SpecErrorCode } from './errors.ts';
 export type { Problem } from './problem.ts';
 export { validateConfig, validateState, validateFeatures, type ValidationResult } from './validate.ts';
-export { checkConfig, SUPPORTED_MAJOR, MOUNT_OPTIONS, type CheckOptions } from './check.ts';
+export { checkConfig, checkWarnings, SUPPORTED_MAJOR, MOUNT_OPTIONS, type CheckOptions } from './check.ts';
 export { parseConfig, loadConfig, parseState, parseFeatures, DEFAULT_MAX_BYTES, type ParseOptions } from './parse.ts';
 export { defaultConfig, OCI_VERSION, type DefaultConfigOptions } from './default-config.ts';
 export { stringify } from './stringify.ts';

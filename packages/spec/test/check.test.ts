@@ -22,7 +22,6 @@ const rules: Rule[] = [
   { name: 'process.args must not be empty for start', bad: mk((s) => { s.process!.args = []; }), good: base(), opts: { forStart: true }, pointer: '/process/args', code: 'PROCESS_ARGS_EMPTY' },
   { name: 'process.cwd must be absolute', bad: mk((s) => { s.process!.cwd = 'home'; }), good: mk((s) => { s.process!.cwd = '/home'; }), pointer: '/process/cwd', code: 'PROCESS_CWD_RELATIVE', message: 'process.cwd must be an absolute path, found string "home"' },
   { name: 'env entries are KEY=value', bad: mk((s) => { s.process!.env = ['PATH=/bin', 'JUSTAKEY']; }), good: mk((s) => { s.process!.env = ['PATH=/bin', 'EMPTY=']; }), pointer: '/process/env/1', code: 'ENV_INVALID', message: 'process.env[1] must be "KEY=value" with a non-empty KEY, found string "JUSTAKEY"' },
-  { name: 'unknown capability names', bad: mk((s) => { s.process!.capabilities = { bounding: ['CAP_KILL', 'CAP_NET_BIND'] }; }), good: mk((s) => { s.process!.capabilities = { bounding: ['CAP_KILL', 'CAP_CHECKPOINT_RESTORE'] }; }), pointer: '/process/capabilities/bounding/1', code: 'CAPABILITY_UNKNOWN', message: 'process.capabilities.bounding[1] is not a known Linux capability (CAP_CHOWN ... CAP_CHECKPOINT_RESTORE), found string "CAP_NET_BIND"' },
   { name: 'unknown rlimit type', bad: mk((s) => { s.process!.rlimits = [{ type: 'RLIMIT_FILES', soft: 1, hard: 1 }]; }), good: mk((s) => { s.process!.rlimits = [{ type: 'RLIMIT_RTTIME', soft: 1, hard: 1 }]; }), pointer: '/process/rlimits/0/type', code: 'RLIMIT_UNKNOWN' },
   { name: 'duplicate rlimit type', bad: mk((s) => { s.process!.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 1, hard: 1 }, { type: 'RLIMIT_NOFILE', soft: 2, hard: 2 }]; }), good: mk((s) => { s.process!.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 1, hard: 1 }, { type: 'RLIMIT_NPROC', soft: 2, hard: 2 }]; }), pointer: '/process/rlimits/1/type', code: 'RLIMIT_DUPLICATE' },
   { name: 'rlimit soft above hard (bigint aware)', bad: mk((s) => { s.process!.rlimits = [{ type: 'RLIMIT_MEMLOCK', soft: 18446744073709551615n, hard: 1024 }]; }), good: mk((s) => { s.process!.rlimits = [{ type: 'RLIMIT_MEMLOCK', soft: 1024, hard: 18446744073709551615n }]; }), pointer: '/process/rlimits/0/soft', code: 'RLIMIT_SOFT_ABOVE_HARD', message: 'process.rlimits[0].soft (18446744073709551615) must not exceed hard (1024): setrlimit(2) fails with EINVAL' },
@@ -115,4 +114,12 @@ t.test('the sample using every Linux field parses with every check', async (t) =
   const spec = parseConfig(readFileSync(new URL('./samples/config/full.json', import.meta.url)), { forStart: true });
   t.equal(spec.linux?.seccomp?.syscalls?.length, 5);
   t.equal(spec.linux?.timeOffsets?.boottime?.secs, -5);
+});
+
+t.test('unknown capability names are warnings, not problems (config.md: logged, the container still runs)', async (t) => {
+  const { checkWarnings } = await import('../src/check.ts');
+  const bad = mk((s) => { s.process!.capabilities = { bounding: ['CAP_KILL', 'CAP_NET_BIND'] }; });
+  t.same(checkConfig(bad).filter((p) => p.code === 'CAPABILITY_UNKNOWN'), [], 'not a problem of the config');
+  t.same(checkWarnings(bad), [{ pointer: '/process/capabilities/bounding/1', code: 'CAPABILITY_UNKNOWN', message: 'process.capabilities.bounding[1] is not a known Linux capability (CAP_CHOWN ... CAP_CHECKPOINT_RESTORE), found string "CAP_NET_BIND"', value: 'CAP_NET_BIND' }]);
+  t.same(checkWarnings(mk((s) => { s.process!.capabilities = { bounding: ['CAP_KILL', 'CAP_CHECKPOINT_RESTORE'] }; })), []);
 });

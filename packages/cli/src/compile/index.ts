@@ -37,6 +37,8 @@ export interface CompileOptions {
   lsm?: HostLsm;
   /** The container's cgroups, for the `cgroup` mount (absent: an empty tmpfs there). */
   cgroup?: CgroupHost;
+  /** Where warnings go (the command's logger): what config.md asks to log, not refuse. */
+  warn?: (msg: string) => void;
 }
 
 function hostIsDirectory(p: string): boolean {
@@ -86,6 +88,7 @@ export function compileProgram(spec: Spec, opts: CompileOptions): InitProgram {
       preserveFds,
       seccompCompiler: opts.seccompCompiler,
       lsm,
+      warn: opts.warn,
     }),
   };
   const cg = expandCgroupMounts(program.mounts, opts.cgroup, namespaces.some((n) => n.type === 'cgroup'));

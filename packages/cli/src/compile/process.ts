@@ -15,6 +15,8 @@ export interface ProcessContext {
   seccompCompiler?: SeccompCompiler;
   /** Which LSMs the host has; a profile asked for on a host without the LSM is an error, never ignored. */
   lsm: { apparmor: boolean; selinux: boolean };
+  /** Where warnings go (the command's logger); config.md asks some to be logged, not refused. */
+  warn?: (msg: string) => void;
 }
 
 export function compileProcess(spec: Spec, ctx: ProcessContext): ProcessProgram {
@@ -46,7 +48,7 @@ export function compileProcess(spec: Spec, ctx: ProcessContext): ProcessProgram 
     additionalGids: [...(user.additionalGids ?? [])],
     // runc applies 0022 when process.user.umask is absent.
     umask: user.umask ?? 0o022,
-    capabilities: compileCapabilities(p.capabilities),
+    capabilities: compileCapabilities(p.capabilities, ctx.warn),
     noNewPrivileges: !!p.noNewPrivileges,
     rlimits: compileRlimits(p.rlimits),
     preserveFds: ctx.preserveFds,

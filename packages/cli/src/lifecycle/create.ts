@@ -175,6 +175,7 @@ export async function create(o: CreateOptions): Promise<Created> {
       noNewKeyring: o.noNewKeyring,
       preserveFds: o.preserveFds ?? 0,
       seccompCompiler: spec.linux?.seccomp ? await seccompCompiler() : undefined,
+      warn: (m) => logger.warn(m),
       cgroup: manager ? { mode: manager.paths()[''] !== undefined && Object.keys(manager.paths()).length === 1 ? 'v2' : 'hybrid', paths: manager.paths(), mountpoints: cgroupMountpoints(fs.readFileSync('/proc/self/mountinfo', 'utf8')) } : undefined,
     });
     logProgram(logger, 'create', id, program);
