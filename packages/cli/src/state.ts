@@ -83,6 +83,9 @@ export class StateStore {
   readonly root: string;
   constructor(root: string) {
     this.root = path.resolve(root);
+    // runc makes --root on every command that loads containers: one that
+    // cannot be a directory fails them all at once, never "does not exist".
+    this.rootNotAFile();
   }
 
   dir(id: string): string { return path.join(this.root, id); }
@@ -90,7 +93,25 @@ export class StateStore {
   fifoPath(id: string): string { return path.join(this.root, id, 'exec.fifo'); }
 
   ensureRoot(): void {
-    fs.mkdirSync(this.root, { recursive: true, mode: 0o700 });
+    this.rootNotAFile();
+    try {
+      fs.mkdirSync(this.root, { recursive: true, mode: 0o700 });
+    } catch (e) {
+      throw fileError(e, 'mkdir', this.root);
+    }
+  }
+
+  /** runc creates --root on every command: a --root that is a file fails each one with `mkdir ROOT: not a directory`. */
+  private rootNotAFile(): void {
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(this.root);
+    } catch (e) {
+      // A file on the way (ROOT=/file/sub): runc's MkdirAll fails the same way.
+      if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') throw new OciError('ENOTDIR', `mkdir ${this.root}: not a directory`, { errno: 20, cause: e });
+      return;
+    }
+    if (!st.isDirectory()) throw new OciError('ENOTDIR', `mkdir ${this.root}: not a directory`, { errno: 20 });
   }
 
   /** Creates the container directory; fails if the id is taken (mkdir is the atomic check). */
@@ -167,6 +188,7 @@ export class StateStore {
   }
 
   ids(): string[] {
+    this.rootNotAFile();
     let names: fs.Dirent[];
     try { names = fs.readdirSync(this.root, { withFileTypes: true }); } catch { return []; }
     return names.filter((d) => d.isDirectory() && ID_RE.test(d.name)).map((d) => d.name).sort();

@@ -148,4 +148,22 @@ if (why) {
       t.equal(call(['delete', '-f', id]).status, 0, `${name}: delete -f`);
     }
   });
+
+  t.test('a --root that is a file (or below one) fails every command as runc does', async (t) => {
+    const file = path.join(dir, 'root-is-a-file');
+    fs.writeFileSync(file, 'x');
+    const bundle = makeBundle(path.join(dir, 'root-is-a-file-bundle'), (c) => { c.process.args = ['true']; c.process.terminal = false; });
+    for (const root of [file, path.join(file, 'sub')]) {
+      for (const args of [['list'], ['state', 'nope'], ['create', '-b', bundle, 'nope']]) {
+        const r = ociTs(['--root', root, ...args]);
+        t.equal(r.status, 1, `--root ${root} ${args[0]}: exit 1`);
+        t.match(r.stderr, /msg="mkdir \/.*: not a directory"/, `--root ${root} ${args[0]}: says why: ${r.stderr}`);
+        noCrash(t, r, `--root ${root} ${args[0]}`);
+        if (hasRunc) {
+          const c = spawnSync('runc', ['--root', root, ...args], { encoding: 'utf8' });
+          t.equal(c.status, 1, `runc --root ${root} ${args[0]}: exit 1 too`);
+        }
+      }
+    }
+  });
 }
