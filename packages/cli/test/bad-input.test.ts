@@ -166,4 +166,31 @@ if (why) {
       }
     }
   });
+
+  t.test('exec: an empty env name is refused as by runc; an id past 32 bits never wraps to another id', async (t) => {
+    const b = makeBundle(path.join(dir, 'exec-input'), (c) => { c.process.args = ['sleep', '1000']; c.process.terminal = false; });
+    const id = uniqueId('xin');
+    t.equal(oci(['run', '-d', '-b', b, id]).status, 0, 'run -d');
+    const env = oci(['exec', '--env', '=x', id, 'true']);
+    t.equal(env.status, 255, 'exec --env =x: exit 255 (runc: 255)');
+    t.match(env.stderr, /environment variable name can't be empty/, env.stderr);
+    noCrash(t, env, 'exec --env =x');
+    if (hasRunc) {
+      const rid = uniqueId('xin');
+      t.equal(runc(['run', '-d', '-b', b, rid]).status, 0, 'runc run -d');
+      const r = runc(['exec', '--env', '=x', rid, 'true']);
+      t.equal(r.status, 255, 'runc refuses it too');
+      t.match(r.stderr, /environment variable name can't be empty/);
+      runc(['delete', '-f', rid]);
+    }
+    for (const args of [['-u', '99999999999'], ['-u', '4294967295'], ['--additional-gids', '4294967296']]) {
+      const r = oci(['exec', ...args, id, 'id']);
+      t.equal(r.status, 255, `exec ${args.join(' ')}: refused`);
+      t.match(r.stderr, /must be an integer from 0 to 4294967294/, `exec ${args.join(' ')}: says the range: ${r.stderr}`);
+      t.equal(r.stdout, '', `exec ${args.join(' ')}: nothing ran`);
+    }
+    t.equal(oci(['exec', '-u', '4294967294', id, 'true']).status, 0, 'the largest id runs');
+    t.equal(oci(['delete', '-f', id]).status, 0);
+    await nothingLeft(t, id);
+  });
 }

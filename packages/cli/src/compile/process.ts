@@ -25,11 +25,18 @@ export function compileProcess(spec: Spec, ctx: ProcessContext): ProcessProgram 
   if (!p.args || p.args.length === 0) throw new CompileError('/process/args', 'args must not be empty');
   if (typeof p.cwd !== 'string' || !p.cwd.startsWith('/')) throw new CompileError('/process/cwd', `cwd must be an absolute path: "${p.cwd}"`);
   const user = p.user ?? { uid: 0, gid: 0 };
+  // uid_t and gid_t are 32 bits (and -1 means "unchanged" to setresuid(2)):
+  // a larger value must not wrap around to another id.
+  const isId = (v: unknown) => Number.isInteger(v) && (v as number) >= 0 && (v as number) < 0xffffffff;
   for (const k of ['uid', 'gid'] as const) {
-    if (!Number.isInteger(user[k]) || user[k] < 0) throw new CompileError(`/process/user/${k}`, 'must be a non-negative integer');
+    if (!isId(user[k])) throw new CompileError(`/process/user/${k}`, `must be an integer from 0 to 4294967294, found ${JSON.stringify(user[k])}`);
   }
+  (user.additionalGids ?? []).forEach((g, i) => {
+    if (!isId(g)) throw new CompileError(`/process/user/additionalGids/${i}`, `must be an integer from 0 to 4294967294, found ${JSON.stringify(g)}`);
+  });
   (p.env ?? []).forEach((e, i) => {
-    if (typeof e !== 'string' || !e.includes('=')) throw new CompileError(`/process/env/${i}`, `env entry must be KEY=value: ${JSON.stringify(e)}`);
+    // runc's prepareEnv: "environment variable name can't be empty" (also for exec --env =x).
+    if (typeof e !== 'string' || e.indexOf('=') <= 0) throw new CompileError(`/process/env/${i}`, `env entry must be KEY=value with a non-empty KEY (environment variable name can't be empty): ${JSON.stringify(e)}`);
   });
   if (p.apparmorProfile && !ctx.lsm.apparmor) {
     throw new CompileError('/process/apparmorProfile', 'apparmor is not enabled on this host', 'ELSMUNAVAILABLE');
