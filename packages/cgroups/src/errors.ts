@@ -17,6 +17,7 @@ export type CgroupErrorCode =
   | 'ECHECKBEFOREUPDATE' // memory.checkBeforeUpdate: new limit below usage
   | 'ENOMOUNT' // no cgroup hierarchy is mounted for what is needed
   | 'EPATH' // a cgroupsPath or saved path is unusable
+  | 'ENOCGROUP' // the cgroup does not exist (stats() of a removed container)
   | 'ESYSTEMD' // systemd refused or failed (a D-Bus error, a failed job: the unit's result is in the message)
   | 'ENOSYSTEMD' // the systemd driver was asked for and systemd is not PID 1 / the host is not cgroup v2
   | 'ENOCORE' // @oci/core (the native addon) is needed and missing

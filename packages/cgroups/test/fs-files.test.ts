@@ -165,3 +165,12 @@ t.test('hybrid: hugetlb stats come from the cgroup2 side when v1 has no hugetlb'
   const m = new V1Manager({ '': path.join(dir, 'u') }, { mode: 'hybrid', v1: {}, unifiedControllers: [], own: {} });
   t.same(m.stats().hugetlb['2MB'], { usage: 2097152, max: 4194304, failcnt: 3 });
 });
+
+t.test('stats(): a removed cgroup is ENOCGROUP and an unknown controller EINVALID, not zeros', async (t) => {
+  const { m } = fake(t);
+  const paths = m.paths();
+  const gone = new V1Manager(Object.fromEntries(Object.keys(paths).map((k) => [k, `${paths[k]}-gone`])), { mode: 'v1', v1: {}, unifiedControllers: [], own: {} });
+  t.throws(() => gone.stats(), { name: 'CgroupError', code: 'ENOCGROUP' });
+  const bogus = new V1Manager({ ...paths, bogus: paths.memory }, { mode: 'v1', v1: {}, unifiedControllers: [], own: {} });
+  t.throws(() => bogus.stats(), { name: 'CgroupError', code: 'EINVALID', resource: 'bogus', message: /unknown cgroup v1 controller "bogus"/ });
+});

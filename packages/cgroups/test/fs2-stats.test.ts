@@ -40,3 +40,8 @@ t.test('stats(): no psi fields where the kernel has no pressure files', async (t
   t.equal(s.memory.event_count, undefined);
   t.notOk('psi' in s.blkio);
 });
+
+t.test('stats() of a cgroup that does not exist is ENOCGROUP, not zeros', async (t) => {
+  const dir = t.testdir({}) as string;
+  t.throws(() => new V2Manager(`${dir}/gone`).stats(), { name: 'CgroupError', code: 'ENOCGROUP', file: `${dir}/gone` });
+});

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { isSameLiveProcess } from './proc.ts';
 import type { SavedState, StateStore } from './state.ts';
-import type { State } from './spec-types.ts';
+import type { State } from '@oci/spec';
 
 export type Status = 'creating' | 'created' | 'running' | 'paused' | 'stopped';
 

@@ -1,59 +1,62 @@
 /**
- * Lazy, feature-detected access to the sibling packages. Each is imported only
- * by the commands that need it (fast start for `state`, `list`, `kill`), and a
- * missing function is reported with a clear error instead of being skipped:
- * oci-ts never runs a container with less confinement than its config asks.
+ * The sibling packages, imported lazily and typed. Each is a hard dependency
+ * of oci-ts (package.json `dependencies`): a missing one is an install error
+ * reported as EDEPENDENCY, never a reason to skip validation, confinement or
+ * a cgroup (fail closed, issue 19 item 7). The dynamic imports only keep
+ * `state`, `list` and `kill` from loading what they do not use; the literal
+ * specifiers let the bundler split each into its own chunk.
  */
+import type { LinuxResources, Spec } from '@oci/spec';
 import { OciError } from './errors.ts';
-import type { Spec } from './spec-types.ts';
 import type { SeccompCompiler } from './compile/seccomp.ts';
 
-type AnyFn = (...args: any[]) => any;
-type Module = Record<string, unknown>;
+type SpecModule = typeof import('@oci/spec');
+type SeccompModule = typeof import('@oci/seccomp');
+type CgroupsModule = typeof import('@oci/cgroups');
+type SystemdModule = typeof import('@oci/cgroups/systemd');
+type CoreModule = typeof import('@oci/core');
 
-async function load(name: string): Promise<Module> {
+async function load<T>(name: string, importer: () => Promise<T>): Promise<T> {
   try {
-    switch (name) {
-      // Literal specifiers so the bundler sees (and can split) each import.
-      case '@oci/spec': return (await import('@oci/spec')) as unknown as Module;
-      case '@oci/seccomp': return (await import('@oci/seccomp')) as unknown as Module;
-      case '@oci/cgroups': return (await import('@oci/cgroups')) as unknown as Module;
-      case '@oci/cgroups/systemd': return (await import('@oci/cgroups/systemd')) as unknown as Module;
-      case '@oci/core': return (await import('@oci/core')) as unknown as Module;
-    }
+    return await importer();
   } catch (e) {
-    throw new OciError('EDEPENDENCY', `cannot load ${name}: ${(e as Error).message}`, { cause: e });
+    throw new OciError('EDEPENDENCY', `cannot load ${name} (a dependency of oci-ts; reinstall oci-ts): ${(e as Error).message}`, { cause: e });
   }
-  throw new OciError('EDEPENDENCY', `unknown module ${name}`);
 }
 
-export async function optionalFn<T extends AnyFn>(mod: string, fn: string): Promise<T | undefined> {
-  let m: Module;
-  try { m = await load(mod); } catch { return undefined; }
-  const f = m[fn];
-  return typeof f === 'function' ? (f as T) : undefined;
+/** @oci/spec: types, validator, default config. */
+export function spec(): Promise<SpecModule> {
+  return load('@oci/spec', () => import('@oci/spec'));
 }
 
-export async function requireFn<T extends AnyFn>(mod: string, fn: string, why: string): Promise<T> {
-  const m = await load(mod);
-  const f = m[fn];
-  if (typeof f !== 'function') throw new OciError('EDEPENDENCY', `${why}: ${mod} does not provide ${fn}() yet`);
-  return f as T;
+/** @oci/seccomp: the linux.seccomp → BPF compiler. */
+export function seccomp(): Promise<SeccompModule> {
+  return load('@oci/seccomp', () => import('@oci/seccomp'));
 }
 
-/** @oci/spec parseConfig when available; otherwise JSON.parse plus the compiler's own checks. */
+/** @oci/cgroups: the cgroupfs driver. */
+export function cgroups(): Promise<CgroupsModule> {
+  return load('@oci/cgroups', () => import('@oci/cgroups'));
+}
+
+/** @oci/cgroups/systemd: loaded only by containers that use --systemd-cgroup. */
+export function systemd(): Promise<SystemdModule> {
+  return load('@oci/cgroups/systemd', () => import('@oci/cgroups/systemd'));
+}
+
+/** @oci/core: the native syscalls and the init executor. */
+export function core(): Promise<CoreModule> {
+  return load('@oci/core', () => import('@oci/core'));
+}
+
+/** Parses and validates config.json text with @oci/spec (schema and semantic checks). */
 export async function parseConfigText(text: string): Promise<Spec> {
-  const parse = await optionalFn<(t: string) => Spec>('@oci/spec', 'parseConfig');
-  if (parse) return parse(text);
-  try {
-    return JSON.parse(text) as Spec;
-  } catch (e) {
-    throw new OciError('EJSON', `config.json: ${(e as Error).message}`, { cause: e });
-  }
+  return (await spec()).parseConfig(text);
 }
 
-export async function seccompCompiler(): Promise<SeccompCompiler | undefined> {
-  return optionalFn<SeccompCompiler>('@oci/seccomp', 'compile');
+/** @oci/seccomp's compile(). */
+export async function seccompCompiler(): Promise<SeccompCompiler> {
+  return (await seccomp()).compile;
 }
 
 /** The subset of @oci/cgroups' Manager the lifecycle uses. */
@@ -72,8 +75,7 @@ export interface CgroupManager {
 }
 
 export async function cgroupManager(opts: { id: string; cgroupsPath?: string; systemd?: boolean; resources?: Record<string, unknown> }): Promise<CgroupManager> {
-  const create = await requireFn<(o: typeof opts) => CgroupManager>('@oci/cgroups', 'createManager', 'cgroups are configured (linux.resources / linux.cgroupsPath)');
-  return create(opts);
+  return (await cgroups()).createManager({ ...opts, resources: opts.resources as LinuxResources | undefined }) as CgroupManager;
 }
 
 /** What state.json keeps of a systemd-managed cgroup (@oci/cgroups/systemd SystemdSaved). */
@@ -84,16 +86,10 @@ export interface SystemdSaved { unit: string }
  * only by containers that use it.
  */
 export async function systemdCgroupManager(opts: { id: string; cgroupsPath?: string; resources?: Record<string, unknown>; annotations?: Record<string, string> }): Promise<CgroupManager & { saved(): SystemdSaved }> {
-  const create = await requireFn<(o: typeof opts) => CgroupManager & { saved(): SystemdSaved }>('@oci/cgroups/systemd', 'createSystemdManager', '--systemd-cgroup');
-  return create(opts);
+  return (await systemd()).createSystemdManager({ ...opts, resources: opts.resources as LinuxResources | undefined }) as CgroupManager & { saved(): SystemdSaved };
 }
 
 /** Reattaches to a systemd-managed container's unit (update, delete). */
 export async function loadSystemdCgroups(paths: Record<string, string>, saved: SystemdSaved): Promise<CgroupManager & { update(r: Record<string, unknown>): Promise<void>; warnings?: string[] }> {
-  const load = await requireFn<(p: Record<string, string>, s: SystemdSaved) => any>('@oci/cgroups/systemd', 'loadSystemdManager', 'the container\'s systemd unit');
-  return load(paths, saved);
-}
-
-export async function core(): Promise<Module> {
-  return load('@oci/core');
+  return (await systemd()).loadSystemdManager(paths, saved) as unknown as CgroupManager & { update(r: Record<string, unknown>): Promise<void>; warnings?: string[] };
 }

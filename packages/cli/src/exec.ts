@@ -19,7 +19,7 @@ import { logProgram } from './debug-log.ts';
 import { OciError } from './errors.ts';
 import { runProtocol, SyncChannel } from './init-protocol.ts';
 import type { Logger } from './log.ts';
-import type { Spec } from './spec-types.ts';
+import type { Spec } from '@oci/spec';
 import type { SavedState, StateStore } from './state.ts';
 import { MAX_CONFIG_BYTES, readRegularFile } from './files.ts';
 

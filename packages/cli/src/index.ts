@@ -15,5 +15,4 @@ export { kill } from './lifecycle/kill.ts';
 export { deleteContainer } from './lifecycle/delete.ts';
 export { runHook, runHooks, HookError } from './hooks.ts';
 export { SyncChannel, runProtocol, InitError } from './init-protocol.ts';
-export { fallbackDefaultConfig } from './default-config.ts';
-export type { Spec, State } from './spec-types.ts';
+export type { Spec, State } from '@oci/spec';

@@ -5,7 +5,7 @@
  * freezer (container.ts), so nothing else is recorded.
  */
 import { statusOf } from './container.ts';
-import { requireFn } from './deps.ts';
+import { cgroups } from './deps.ts';
 import { OciError } from './errors.ts';
 import type { StateStore } from './state.ts';
 
@@ -13,8 +13,7 @@ export interface FreezerManager { freeze(): Promise<void>; thaw(): Promise<void>
 
 export async function loadCgroups(paths: Record<string, string>): Promise<any> {
   if (!paths || Object.keys(paths).length === 0) throw new OciError('ENOCGROUP', 'the container has no cgroups (no linux.resources / cgroupsPath in its config)');
-  const load = await requireFn<(p: Record<string, string>) => any>('@oci/cgroups', 'loadManager', 'container cgroups');
-  return load(paths);
+  return (await cgroups()).loadManager(paths);
 }
 
 export async function pause(store: StateStore, id: string): Promise<void> {

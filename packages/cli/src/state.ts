@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { OciError } from './errors.ts';
-import { requireFn } from './deps.ts';
+import { core } from './deps.ts';
 import { fileError, MAX_STATE_BYTES, readRegularFile } from './files.ts';
 
 /** What oci-ts saves per container (a superset of the runtime-spec state). */
@@ -215,7 +215,7 @@ export class StateStore {
    */
   async lock(id: string, timeoutMs = 30_000): Promise<() => void> {
     validateId(id);
-    const tryFlock = await requireFn<(fd: number, shared?: boolean) => boolean>('@oci/core', 'tryFlock', 'locking the container state');
+    const { tryFlock } = await core();
     this.ensureRoot();
     const deadline = Date.now() + timeoutMs;
     const dir = path.join(this.root, id);

@@ -4,7 +4,7 @@ import t from 'tap';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ociTs } from './helpers.ts';
-import { fallbackDefaultConfig } from '../src/default-config.ts';
+import { defaultConfig } from '@oci/spec';
 
 t.test('state/kill/delete/start of an unknown id: "container does not exist", exit 1', (t) => {
   const root = t.testdir({});
@@ -99,7 +99,7 @@ t.test('create: missing bundle, bad config naming the field, leaves nothing behi
 });
 
 t.test('create: invalid and duplicate ids', (t) => {
-  const dir = t.testdir({ root: { taken: {} }, bundle: { 'config.json': JSON.stringify({ ...fallbackDefaultConfig(), process: { ...fallbackDefaultConfig().process!, terminal: false } }) } });
+  const dir = t.testdir({ root: { taken: {} }, bundle: { 'config.json': JSON.stringify({ ...defaultConfig(), process: { ...defaultConfig().process!, terminal: false } }) } });
   const root = path.join(dir, 'root');
   const bad = ociTs(['--root', root, 'create', '-b', path.join(dir, 'bundle'), 'bad/id']);
   t.equal(bad.status, 1);

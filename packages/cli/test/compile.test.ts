@@ -3,12 +3,12 @@
 // mistake must name its field.
 import t from 'tap';
 import { compileProgram, CompileError, parseMountOptions, MOUNT_ATTR } from '../src/compile/index.ts';
-import { fallbackDefaultConfig } from '../src/default-config.ts';
+import { defaultConfig } from '@oci/spec';
 import { MS } from '../src/compile/constants.ts';
-import type { Spec } from '../src/spec-types.ts';
+import type { Spec } from '@oci/spec';
 
 const noLsm = { apparmor: false, selinux: false };
-const base = (): Spec => fallbackDefaultConfig();
+const base = (): Spec => defaultConfig();
 const compile = (spec: Spec, extra: Record<string, unknown> = {}) =>
   compileProgram(spec, { bundle: '/b', execFifo: '/run/x/exec.fifo', lsm: noLsm, isDirectory: (p) => !p.endsWith('.conf'), ...extra });
 

@@ -212,7 +212,18 @@ export class V1Manager implements Manager {
     if (signal === SIGKILL) await waitEmpty(() => this.isEmpty(), this.procsDir() ?? 'cgroup', 10_000);
   }
 
+  /**
+   * runc's fs GetStats: each saved controller that has statistics. A saved
+   * key that names no cgroup v1 controller, or a cgroup that no longer
+   * exists, is an error: zeros would read as an idle container.
+   */
   stats(): Stats {
+    for (const k of Object.keys(this.p)) {
+      if (k !== '' && !k.startsWith('name=') && !v1Controllers.some((c) => c.name === k)) {
+        throw new CgroupError('EINVALID', `cgroups: stats: unknown cgroup v1 controller ${JSON.stringify(k)}`, { resource: k, file: this.p[k] });
+      }
+    }
+    if (!this.exists()) throw new CgroupError('ENOCGROUP', `cgroups: stats: the cgroup does not exist: ${this.uniqueDirs().join(', ')}`, { file: this.uniqueDirs()[0] });
     const s = emptyStats();
     for (const c of v1Controllers) {
       const dir = this.p[c.name];

@@ -178,8 +178,9 @@ export class V2Manager implements Manager {
   }
 
   stats(): Stats {
+    // A removed cgroup is an error, not zeros (which would read as an idle container).
+    if (!this.exists()) throw new CgroupError('ENOCGROUP', `cgroups: stats: the cgroup does not exist: ${this.dir}`, { file: this.dir });
     const s = emptyStats();
-    if (!this.exists()) return s;
     for (const g of v2Groups) if (g.stats) g.stats(this.dir, s);
     return s;
   }

@@ -15,7 +15,7 @@ import { OciError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { deleteContainer } from '../lifecycle/delete.ts';
 import type { StateStore } from '../state.ts';
-import type { Spec } from '../spec-types.ts';
+import type { Spec } from '@oci/spec';
 import { criuFailure } from './criu-log.ts';
 import { dumpExternalMounts, dumpExternalNamespaces } from './external.ts';
 import { CgMode, ReqType, type CriuOpts, type CriuReq, type Features } from './rpc.ts';

@@ -8,7 +8,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Spec } from '../spec-types.ts';
+import type { Spec } from '@oci/spec';
 import type { ExtMount } from './rpc.ts';
 import { DEFAULT_DEVICES } from '../compile/devices.ts';
 

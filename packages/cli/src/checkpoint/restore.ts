@@ -28,7 +28,7 @@ import { runHooks } from '../hooks.ts';
 import { cgroupResources, needsCgroups } from '../lifecycle/cgroup.ts';
 import { procStat, waitGone } from '../proc.ts';
 import { validateId, type SavedState, type StateStore } from '../state.ts';
-import type { Spec } from '../spec-types.ts';
+import type { Spec } from '@oci/spec';
 import { cgMode, commonCriuOpts, openDir, readSpec, checkFeatures, type CriuCommonOptions } from './checkpoint.ts';
 import { criuFailure } from './criu-log.ts';
 import { cleanDest, isBind, nsKey, restoreExternalMounts } from './external.ts';

@@ -1,7 +1,7 @@
 /** process.capabilities → capability numbers (config.md "process.capabilities", capabilities(7)). */
 import fs from 'node:fs';
 import type { Capabilities } from '@oci/core/program';
-import type { LinuxCapabilities } from '../spec-types.ts';
+import type { LinuxCapabilities } from '@oci/spec';
 import { CAPABILITIES } from './constants.ts';
 import { CompileError } from './error.ts';
 

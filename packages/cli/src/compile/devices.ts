@@ -3,7 +3,7 @@
  * "Devices" and "Default Devices", runtime.md; runc libcontainer/rootfs_linux.go).
  */
 import type { DeviceOp, SymlinkOp } from '@oci/core/program';
-import type { Spec } from '../spec-types.ts';
+import type { Spec } from '@oci/spec';
 import { CompileError } from './error.ts';
 
 /** config-linux.md "Default Devices": always provided. */
@@ -41,8 +41,8 @@ export function compileDevices(spec: Spec, inUserNs: boolean): DeviceOp[] {
     out.set(d.path, {
       path: d.path,
       type: d.type as DeviceOp['type'],
-      major: d.major ?? 0,
-      minor: d.minor ?? 0,
+      major: Number(d.major ?? 0),
+      minor: Number(d.minor ?? 0),
       fileMode: d.fileMode ?? 0o666,
       uid: d.uid ?? 0,
       gid: d.gid ?? 0,

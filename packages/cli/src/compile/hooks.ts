@@ -1,6 +1,6 @@
 /** hooks.createContainer / startContainer → HookOp[] run by the init itself (config.md "POSIX-platform Hooks"). */
 import type { HookOp } from '@oci/core/program';
-import type { Hook } from '../spec-types.ts';
+import type { Hook } from '@oci/spec';
 import { CompileError } from './error.ts';
 
 export function compileHooks(hooks: Hook[] | undefined, pointer: string): HookOp[] {

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { InitProgram } from '@oci/core/program';
-import type { Spec } from '../spec-types.ts';
+import type { Spec } from '@oci/spec';
 import { compileDevices, compileSymlinks } from './devices.ts';
 import { CompileError } from './error.ts';
 import { compileHooks } from './hooks.ts';

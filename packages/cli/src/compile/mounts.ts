@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import type { IdmapOp, MountOp } from '@oci/core/program';
-import type { IdMap, Mount, Spec } from '../spec-types.ts';
+import type { LinuxIDMapping as IdMap, Mount, Spec } from '@oci/spec';
 import { MS } from './constants.ts';
 import { CompileError } from './error.ts';
 

@@ -4,7 +4,7 @@
  * namespace offsets (config-linux.md "Offset for Time Namespace").
  */
 import type { IdMapping, NamespaceOp, NamespaceType } from '@oci/core/program';
-import type { IdMap, Spec } from '../spec-types.ts';
+import type { LinuxIDMapping as IdMap, Spec } from '@oci/spec';
 import { CompileError } from './error.ts';
 
 const TYPES: readonly NamespaceType[] = ['pid', 'network', 'mount', 'ipc', 'uts', 'user', 'cgroup', 'time'];

@@ -3,7 +3,7 @@
  * Linux-only fields).
  */
 import type { ProcessProgram } from '@oci/core/program';
-import type { Spec } from '../spec-types.ts';
+import type { Spec } from '@oci/spec';
 import { compileCapabilities } from './capabilities.ts';
 import { compileRlimits } from './rlimits.ts';
 import { IOPRIO_CLASSES, IOPRIO_CLASS_SHIFT, PERSONALITY_DOMAINS, SCHED_FLAGS, SCHED_POLICIES } from './constants.ts';
@@ -27,7 +27,7 @@ export function compileProcess(spec: Spec, ctx: ProcessContext): ProcessProgram 
   const user = p.user ?? { uid: 0, gid: 0 };
   // uid_t and gid_t are 32 bits (and -1 means "unchanged" to setresuid(2)):
   // a larger value must not wrap around to another id.
-  const isId = (v: unknown) => Number.isInteger(v) && (v as number) >= 0 && (v as number) < 0xffffffff;
+  const isId = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0 && (v as number) < 0xffffffff;
   for (const k of ['uid', 'gid'] as const) {
     if (!isId(user[k])) throw new CompileError(`/process/user/${k}`, `must be an integer from 0 to 4294967294, found ${JSON.stringify(user[k])}`);
   }
@@ -50,8 +50,8 @@ export function compileProcess(spec: Spec, ctx: ProcessContext): ProcessProgram 
     env: [...(p.env ?? [])],
     cwd: p.cwd,
     terminal: !!p.terminal,
-    uid: user.uid,
-    gid: user.gid,
+    uid: user.uid as number, // checked by isId above
+    gid: user.gid as number,
     additionalGids: [...(user.additionalGids ?? [])],
     // runc applies 0022 when process.user.umask is absent.
     umask: user.umask ?? 0o022,
@@ -60,7 +60,7 @@ export function compileProcess(spec: Spec, ctx: ProcessContext): ProcessProgram 
     rlimits: compileRlimits(p.rlimits),
     preserveFds: ctx.preserveFds,
   };
-  if (p.consoleSize) out.consoleSize = { height: p.consoleSize.height, width: p.consoleSize.width };
+  if (p.consoleSize) out.consoleSize = { height: Number(p.consoleSize.height), width: Number(p.consoleSize.width) };
   if (p.oomScoreAdj !== undefined) {
     if (!Number.isInteger(p.oomScoreAdj) || p.oomScoreAdj < -1000 || p.oomScoreAdj > 1000) throw new CompileError('/process/oomScoreAdj', 'must be an integer in [-1000, 1000]');
     out.oomScoreAdj = p.oomScoreAdj;
@@ -69,7 +69,7 @@ export function compileProcess(spec: Spec, ctx: ProcessContext): ProcessProgram 
   if (p.selinuxLabel) out.selinuxLabel = p.selinuxLabel;
   const pers = spec.linux?.personality;
   if (pers) {
-    const d = PERSONALITY_DOMAINS[pers.domain];
+    const d = PERSONALITY_DOMAINS[pers.domain ?? ""];
     if (d === undefined) throw new CompileError('/linux/personality/domain', `unknown personality domain "${pers.domain}"`);
     if (pers.flags?.length) throw new CompileError('/linux/personality/flags', 'personality flags are not supported', 'EUNSUPPORTED');
     out.personality = d;
@@ -78,7 +78,7 @@ export function compileProcess(spec: Spec, ctx: ProcessContext): ProcessProgram 
     const c = IOPRIO_CLASSES[p.ioPriority.class];
     if (c === undefined) throw new CompileError('/process/ioPriority/class', `unknown class "${p.ioPriority.class}"`);
     const prio = p.ioPriority.priority;
-    if (!Number.isInteger(prio) || prio < 0 || prio > 7) throw new CompileError('/process/ioPriority/priority', 'must be 0..7 (ioprio_set(2))');
+    if (typeof prio !== 'number' || !Number.isInteger(prio) || prio < 0 || prio > 7) throw new CompileError('/process/ioPriority/priority', 'must be 0..7 (ioprio_set(2))');
     out.ioPriority = (c << IOPRIO_CLASS_SHIFT) | prio;
   }
   if (p.scheduler) {

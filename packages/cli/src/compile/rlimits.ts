@@ -1,6 +1,6 @@
 /** process.rlimits → Rlimit[] (config.md "process.rlimits", getrlimit(2)). */
 import type { Rlimit } from '@oci/core/program';
-import type { POSIXRlimit } from '../spec-types.ts';
+import type { POSIXRlimit } from '@oci/spec';
 import { RLIMITS, RLIM_INFINITY } from './constants.ts';
 import { CompileError } from './error.ts';
 

@@ -4,7 +4,7 @@
  * create fails (code ESECCOMPUNAVAILABLE).
  */
 import type { SeccompOp } from '@oci/core/program';
-import type { LinuxSeccomp } from '../spec-types.ts';
+import type { LinuxSeccomp } from '@oci/spec';
 import { CompileError } from './error.ts';
 
 export interface SeccompCompileResult { bpf: Uint8Array; instructions: number; flags: number; listener: boolean }

@@ -3,10 +3,10 @@
  * and destroying a container's cgroups from the saved paths.
  */
 import fs from 'node:fs';
-import { loadSystemdCgroups, optionalFn } from '../deps.ts';
-import type { CgroupManager, SystemdSaved } from '../deps.ts';
+import { cgroups, loadSystemdCgroups } from '../deps.ts';
+import type { SystemdSaved } from '../deps.ts';
 import { sleep } from '../proc.ts';
-import type { Spec } from '../spec-types.ts';
+import type { Spec } from '@oci/spec';
 
 export function needsCgroups(spec: Spec): boolean {
   const r = spec.linux?.resources;
@@ -19,11 +19,9 @@ export async function destroyCgroups(paths: Record<string, string>, created: str
   // A unit: systemd stops it (and kills what is left), then its cgroup goes.
   // No fallback: removing the directory behind systemd's back would leave the unit.
   if (systemd) return (await loadSystemdCgroups(paths, systemd)).destroy();
-  const load = await optionalFn<(p: Record<string, string>, o: { created: string[] }) => CgroupManager>('@oci/cgroups', 'loadManager');
-  if (load) {
-    // `created`: the parents create made for a nested cgroupsPath, so they go too.
-    try { await load(paths, { created }).destroy(); return; } catch { /* fall back to rmdir below */ }
-  }
+  const { loadManager } = await cgroups();
+  // `created`: the parents create made for a nested cgroupsPath, so they go too.
+  try { await loadManager(paths, { created }).destroy(); return; } catch { /* fall back to rmdir below */ }
   // rmdir(2) on a cgroup directory removes it once it has no tasks; retry briefly while the last task exits.
   for (const dir of new Set(Object.values(paths))) {
     for (let i = 0; i < 50; i++) {

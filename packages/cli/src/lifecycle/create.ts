@@ -22,7 +22,7 @@ import { runHooks } from '../hooks.ts';
 import { runProtocol, SyncChannel } from '../init-protocol.ts';
 import type { Logger } from '../log.ts';
 import { procStat, waitGone } from '../proc.ts';
-import type { Spec } from '../spec-types.ts';
+import type { Spec } from '@oci/spec';
 import { validateId, type SavedState, type StateStore } from '../state.ts';
 import { cgroupResources, destroyCgroups, needsCgroups } from './cgroup.ts';
 import { childFailStep, maybeFail } from './fail-at.ts';
